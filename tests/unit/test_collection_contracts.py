@@ -1,0 +1,184 @@
+"""Contracts that keep the collection honest: argument specs, defaults, READMEs, docs, group_vars."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROLES_DIR = os.path.join(REPO, "roles")
+ROLES = sorted(
+    name for name in os.listdir(ROLES_DIR) if os.path.isdir(os.path.join(ROLES_DIR, name))
+) if os.path.isdir(ROLES_DIR) else []
+REQUIRED_ROLES = [
+    "vpc_eks",
+    "gpu_nodegroup",
+    "monitoring",
+    "triton_vllm",
+    "benchmark",
+]
+BIN = os.path.dirname(sys.executable)
+
+
+def _load(path):
+    with open(path) as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def _spec_options(role):
+    spec = _load(os.path.join(ROLES_DIR, role, "meta", "argument_specs.yml"))
+    return spec["argument_specs"]["main"].get("options", {})
+
+
+def _defaults(role):
+    path = os.path.join(ROLES_DIR, role, "defaults", "main.yml")
+    return _load(path) if os.path.exists(path) else {}
+
+
+def test_required_roles_exist():
+    missing = [role for role in REQUIRED_ROLES if role not in ROLES]
+    assert not missing, "roles missing: %s" % missing
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_has_an_argument_spec(role):
+    path = os.path.join(ROLES_DIR, role, "meta", "argument_specs.yml")
+    assert os.path.exists(path), "%s has no meta/argument_specs.yml" % role
+    assert _spec_options(role), "%s argument spec declares no options" % role
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_defaults_and_argument_spec_agree(role):
+    options = _spec_options(role)
+    defaults = _defaults(role)
+    undocumented = sorted(set(defaults) - set(options))
+    assert not undocumented, "%s defaults not in meta/argument_specs.yml: %s" % (role, undocumented)
+    for name, option in options.items():
+        if option.get("required"):
+            assert "default" not in option, "%s.%s: required options take no default" % (role, name)
+            assert name not in defaults, "%s.%s is required yet has a value in defaults" % (role, name)
+        else:
+            assert name in defaults, "%s.%s is optional but has no value in defaults/main.yml" % (role, name)
+    for name in options:
+        assert name.startswith(role + "_"), "%s: input %s is not prefixed with the role name" % (role, name)
+
+
+def _readme_table(role):
+    """Rows of the `Variable | Required | Default | Description` table of a role README."""
+    path = os.path.join(ROLES_DIR, role, "README.md")
+    with open(path) as handle:
+        lines = handle.read().splitlines()
+    rows = {}
+    in_table = False
+    for line in lines:
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if [c.lower() for c in cells[:4]] == ["variable", "required", "default", "description"]:
+            in_table = True
+            continue
+        if in_table:
+            if not line.strip().startswith("|"):
+                in_table = False
+                continue
+            if set(line.replace("|", "").strip()) <= set("-: "):
+                continue
+            rows[cells[0].strip("`")] = cells
+    return rows
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_readme_variable_table_matches_argument_spec(role):
+    options = _spec_options(role)
+    rows = _readme_table(role)
+    assert rows, "%s/README.md has no 'Variable | Required | Default | Description' table" % role
+    assert sorted(rows) == sorted(options), "%s README table and argument spec differ: only in README %s, only in spec %s" % (
+        role,
+        sorted(set(rows) - set(options)),
+        sorted(set(options) - set(rows)),
+    )
+    for name, cells in rows.items():
+        required = cells[1].lower() in ("yes", "true", "required")
+        assert required == bool(options[name].get("required")), "%s README says required=%s for %s" % (role, cells[1], name)
+
+
+def _modules():
+    path = os.path.join(REPO, "plugins", "modules")
+    return sorted(f[:-3] for f in os.listdir(path) if f.endswith(".py") and not f.startswith("_"))
+
+
+@pytest.mark.parametrize("module", _modules())
+def test_module_docs_render_with_ansible_doc(module):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
+    proc = subprocess.run(
+        [os.path.join(BIN, "ansible-doc"), "-j", "eks_llm.inference." + module],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)["eks_llm.inference." + module]
+    assert doc["doc"]["short_description"]
+    assert doc["examples"].strip()
+    assert doc["return"] is not None
+
+
+def test_runtime_action_group_lists_only_existing_modules():
+    runtime = _load(os.path.join(REPO, "meta", "runtime.yml"))
+    modules = set(_modules())
+    for group, members in runtime.get("action_groups", {}).items():
+        missing = [m for m in members if m not in modules]
+        assert not missing, "action group %s names missing modules %s" % (group, missing)
+
+
+def test_scenario_group_vars_reach_the_roles():
+    """A value from the top-level group_vars/ arrives in a play of playbooks/ (the symlink works)."""
+    expected = _load(os.path.join(REPO, "group_vars", "scenario_triton_vllm.yml"))
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
+        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+        ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+    )
+    proc = subprocess.run(
+        [
+            os.path.join(BIN, "ansible-playbook"),
+            "playbooks/show_config.yml",
+            "-i",
+            "inventories/rehearsal",
+            "-e",
+            "scenario=triton_vllm",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    result = json.loads(proc.stdout)
+    task = result["plays"][-1]["tasks"][-1]
+    shown = json.loads(task["hosts"]["localhost"]["msg"])
+    assert shown["gpu_nodegroup_node_groups"][0]["instance_type"] == expected["gpu_nodegroup_node_groups"][0]["instance_type"]
+    assert shown["benchmark_concurrency"] == expected["benchmark_concurrency"]
+    # a per-environment value from the inventory reaches the same play
+    assert shown["eks_llm_cluster_name"] == "eks-llm-rehearsal"
+
+
+def test_site_rejects_an_unknown_scenario():
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
+    proc = subprocess.run(
+        [os.path.join(BIN, "ansible-playbook"), "site.yml", "-i", "inventories/rehearsal", "-e", "scenario=nope"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert re.search(r"Variable 'scenario' must be one of triton_vllm", proc.stdout)
+    assert "changed=0" in proc.stdout

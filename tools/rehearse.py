@@ -1,0 +1,282 @@
+"""Rehearse a whole scenario on local stand-ins, ending in a benchmark report.
+
+    python tools/rehearse.py --scenario triton_vllm            # converge + benchmark
+    python tools/rehearse.py --scenario triton_vllm --destroy  # tear down, prove nothing is left
+
+Stand-ins (each a real program; none is AWS, EKS or a GPU):
+  * AWS            -> moto in server mode on 127.0.0.1 (kept running between rehearsals so a second
+                      run re-converges against the same state)
+  * Kubernetes     -> the local test cluster: kube-apiserver, kube-controller-manager, kube-scheduler,
+                      etcd built from their Go modules, kwok fake nodes shaped like the scenario's
+                      instance types, the real LWS controller (no containers run)
+  * model server   -> tools/inference_simulator (our test double), measured by the real aiperf
+
+The converge (every stage but `benchmark`) and the benchmark stage are two ansible-playbook runs of
+site.yml, so that `converge.changed` in summary.json is the converge play's own recap.
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from tests.support.moto_server import MotoServer, free_port  # noqa: E402
+from tests.support.playbook import run_playbook  # noqa: E402
+
+BUILD = os.path.join(REPO, "build", "rehearsal")
+STATE_FILE = os.path.join(BUILD, "stand-ins.json")
+TESTBED = [sys.executable, os.path.join(REPO, "tools", "testbed", "testbed.py")]
+KUBECONFIG = os.path.join(REPO, "build", "testbed", "kubeconfig")
+INVENTORY = "inventories/rehearsal"
+
+
+def say(msg):
+    print("[rehearse] %s" % msg, flush=True)
+
+
+def load_state():
+    if os.path.exists(STATE_FILE):
+        with open(STATE_FILE) as handle:
+            return json.load(handle)
+    return {}
+
+
+def save_state(state):
+    os.makedirs(BUILD, exist_ok=True)
+    with open(STATE_FILE, "w") as handle:
+        json.dump(state, handle, indent=2)
+
+
+def _alive(url):
+    try:
+        urllib.request.urlopen(url, timeout=2).read()
+        return True
+    except OSError:
+        return False
+
+
+def ensure_moto(state):
+    """Reuse the rehearsal's moto server if it still answers, else start a new one (detached)."""
+    moto = state.get("moto")
+    if moto and _alive(moto["url"] + "/moto-api/"):
+        say("reusing %s at %s" % (MotoServer.description, moto["url"]))
+        return moto["url"]
+    port = free_port()
+    log = open(os.path.join(BUILD, "moto.log"), "ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = "http://127.0.0.1:%d" % port
+    deadline = time.monotonic() + 60
+    while not _alive(url + "/moto-api/"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("moto server did not start; see %s/moto.log" % BUILD)
+        time.sleep(0.2)
+    state["moto"] = {"url": url, "pid": proc.pid}
+    save_state(state)
+    say("started %s at %s" % (MotoServer.description, url))
+    return url
+
+
+def scenario_vars(scenario):
+    with open(os.path.join(REPO, "group_vars", "scenario_%s.yml" % scenario)) as handle:
+        return yaml.safe_load(handle)
+
+
+def rehearsal_vars():
+    with open(os.path.join(REPO, INVENTORY, "group_vars", "all.yml")) as handle:
+        return yaml.safe_load(handle)
+
+
+def node_groups_for(scenario):
+    """Fake-node groups for the test cluster, from the scenario's own node-group values."""
+    values = scenario_vars(scenario)
+    zone = rehearsal_vars()["eks_llm_availability_zones"][0]
+    groups = []
+    core = values.get("vpc_eks_core_node_group")
+    if core:
+        groups.append(
+            {
+                "name": "core",
+                "instance_type": core["instance_types"][0],
+                "count": core["desired_size"],
+                "zone": zone,
+            }
+        )
+    for group in values.get("gpu_nodegroup_node_groups", []):
+        groups.append(
+            {
+                "name": group["name"],
+                "instance_type": group["instance_type"],
+                "count": group["desired_size"],
+                "zone": zone,
+                "labels": group.get("labels", {}),
+                "taints": group.get("taints", []),
+            }
+        )
+    return groups
+
+
+def ensure_testbed(scenario):
+    nodes_file = os.path.join(BUILD, "%s-nodes.yml" % scenario)
+    with open(nodes_file, "w") as handle:
+        yaml.safe_dump({"node_groups": node_groups_for(scenario)}, handle, sort_keys=False)
+    say("test cluster (real control plane, kwok fake nodes) with nodes from %s" % nodes_file)
+    subprocess.run(TESTBED + ["up", "--nodes", nodes_file], check=True)
+
+
+def start_simulator(scenario):
+    sim = rehearsal_vars().get("rehearsal_simulator", {}).get(scenario, {})
+    port = free_port()
+    cmd = [
+        sys.executable,
+        os.path.join(REPO, "tools", "inference_simulator"),
+        "--port",
+        str(port),
+        "--model",
+        str(sim.get("model", scenario_vars(scenario).get("benchmark_model", "model"))),
+        "--ttft-ms",
+        str(sim.get("ttft_ms", 30)),
+        "--itl-ms",
+        str(sim.get("itl_ms", 15)),
+        "--max-batch",
+        str(sim.get("max_batch", 64)),
+        "--seed",
+        "1",
+    ]
+    log = open(os.path.join(BUILD, "simulator.log"), "ab")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = "http://127.0.0.1:%d" % port
+    deadline = time.monotonic() + 30
+    while not _alive(url + "/health"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("inference simulator did not start; see %s/simulator.log" % BUILD)
+        time.sleep(0.2)
+    say("started inference simulator (test double) at %s: %s" % (url, " ".join(cmd[2:])))
+    return proc, url
+
+
+def stand_ins(moto_url, sim_url):
+    return [
+        {"real": "AWS APIs (EC2, IAM, EKS, S3, EFS, ECR, CloudWatch Logs, SQS)", "stand_in": "moto server at %s" % moto_url},
+        {"real": "EKS add-on and Pod Identity APIs", "stand_in": "not called (moto lacks them; botocore Stubber unit tests)"},
+        {
+            "real": "EKS control plane and worker nodes",
+            "stand_in": "local kube-apiserver/controller-manager/scheduler/etcd with kwok fake nodes (no containers run)",
+        },
+        {"real": "Helm chart installs", "stand_in": "not run (no chart repository offline; values checked against published defaults)"},
+        {"real": "Triton/vLLM model server on GPUs", "stand_in": "inference simulator (test double) at %s" % sim_url},
+        {"real": "genai-perf / llmperf in-cluster Job", "stand_in": "aiperf on this machine"},
+    ]
+
+
+def rehearse(scenario):
+    os.makedirs(BUILD, exist_ok=True)
+    out_dir = os.path.join(BUILD, scenario)
+    os.makedirs(out_dir, exist_ok=True)
+    state = load_state()
+    moto_url = ensure_moto(state)
+    ensure_testbed(scenario)
+    env = MotoServer(port=int(moto_url.rsplit(":", 1)[1])).env()
+    env["EKS_LLM_KUBECONFIG"] = KUBECONFIG
+    extra = {"scenario": scenario}
+
+    say("converge: ansible-playbook site.yml -i %s -e scenario=%s --skip-tags benchmark" % (INVENTORY, scenario))
+    started = time.monotonic()
+    converge = run_playbook("site.yml", extra_vars=extra, env=env, inventory=INVENTORY, args=["--skip-tags", "benchmark"])
+    converge_seconds = round(time.monotonic() - started, 1)
+    with open(os.path.join(out_dir, "converge.log"), "w") as handle:
+        handle.write(converge.output)
+    print(converge.stdout[-3000:])
+    if converge.returncode != 0:
+        print(converge.stderr[-3000:], file=sys.stderr)
+
+    sim_proc, sim_url = start_simulator(scenario)
+    bench_env = dict(env, EKS_LLM_SIMULATOR_URL=sim_url)
+    try:
+        say("benchmark: ansible-playbook site.yml -i %s -e scenario=%s --tags benchmark" % (INVENTORY, scenario))
+        started = time.monotonic()
+        bench = None
+        if converge.returncode == 0:
+            bench = run_playbook("site.yml", extra_vars=extra, env=bench_env, inventory=INVENTORY, args=["--tags", "benchmark"])
+            with open(os.path.join(out_dir, "benchmark.log"), "w") as handle:
+                handle.write(bench.output)
+            print(bench.stdout[-3000:])
+        bench_seconds = round(time.monotonic() - started, 1)
+    finally:
+        os.killpg(sim_proc.pid, signal.SIGTERM)
+
+    records = 0
+    results_path = os.path.join(out_dir, "results.json")
+    if os.path.exists(results_path):
+        with open(results_path) as handle:
+            records = len(json.load(handle).get("records", []))
+    summary = {
+        "scenario": scenario,
+        "converge": {
+            "changed": converge.total("changed"),
+            "failed": converge.total("failed") + converge.total("unreachable"),
+            "seconds": converge_seconds,
+        },
+        "benchmark": {"seconds": bench_seconds, "records": records},
+        "stand_ins": stand_ins(moto_url, sim_url),
+    }
+    with open(os.path.join(out_dir, "summary.json"), "w") as handle:
+        json.dump(summary, handle, indent=2)
+    say("summary: %s" % json.dumps({k: summary[k] for k in ("converge", "benchmark")}))
+    say("stand-ins used (nothing here ran on AWS, EKS or a GPU):")
+    for item in summary["stand_ins"]:
+        say("  %-45s -> %s" % (item["real"], item["stand_in"]))
+    say("report: %s" % os.path.join(out_dir, "report.md"))
+    ok = converge.returncode == 0 and bench is not None and bench.returncode == 0
+    return 0 if ok else 1
+
+
+def destroy(scenario):
+    state = load_state()
+    moto = state.get("moto")
+    if not moto or not _alive(moto["url"] + "/moto-api/"):
+        say("no running rehearsal moto server: nothing to destroy on the AWS side")
+        env = {}
+    else:
+        env = MotoServer(port=int(moto["url"].rsplit(":", 1)[1])).env()
+    env["EKS_LLM_KUBECONFIG"] = KUBECONFIG
+    say("destroy: ansible-playbook playbooks/destroy.yml -i %s -e scenario=%s" % (INVENTORY, scenario))
+    result = run_playbook("playbooks/destroy.yml", extra_vars={"scenario": scenario}, env=env, inventory=INVENTORY)
+    print(result.stdout[-4000:])
+    if result.returncode != 0:
+        print(result.stderr[-3000:], file=sys.stderr)
+        return 1
+    if moto:
+        try:
+            os.killpg(moto["pid"], signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        state.pop("moto", None)
+        save_state(state)
+    subprocess.run(TESTBED + ["down"], check=False)
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenario", default="triton_vllm", choices=["triton_vllm"])
+    parser.add_argument("--destroy", action="store_true", help="tear the rehearsal down and verify nothing is left")
+    args = parser.parse_args()
+    return destroy(args.scenario) if args.destroy else rehearse(args.scenario)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
