@@ -34,6 +34,7 @@ collection-link: ## Make eks_llm.inference resolve from this clone (build/collec
 
 lint: venv ## ansible-lint (production profile) and yamllint
 	$(BIN)/yamllint -s .
+	$(BIN)/ruff check plugins tests tools benchmarks
 	$(BIN)/ansible-lint --profile production
 
 sanity: venv ## ansible-test sanity (python 3.11) in a temporary collection tree
@@ -41,7 +42,8 @@ sanity: venv ## ansible-test sanity (python 3.11) in a temporary collection tree
 	 cache=~/.ansible/test/cache/get_pip_$${pipv//./_}.py; \
 	 test -f $$cache || { mkdir -p $$(dirname $$cache); cp tools/get_pip_offline.py $$cache; }
 	rm -rf build/sanity && mkdir -p $(SANITY_ROOT)
-	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(SANITY_ROOT)/
+	git ls-files -z --cached --others --exclude-standard -- . ':!tools' ':!benchmarks' ':!.ci' \
+		| xargs -0 -I{} cp --parents {} $(SANITY_ROOT)/
 	@sp=$$($(PY) -c "import ansible_collections; print(list(ansible_collections.__path__)[0])"); \
 	 for ns in amazon community kubernetes; do ln -sfn $$sp/$$ns build/sanity/ansible_collections/$$ns; done
 	cd $(SANITY_ROOT) && git init -q && git add -A && \
