@@ -1,0 +1,15 @@
+"""Helpers shared by the Kubernetes integration tests."""
+
+import time
+
+
+def wait_for(predicate, timeout, interval=0.5, message="condition"):
+    """Poll ``predicate`` until it returns a truthy value; return it, or fail after ``timeout``."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (timeout, message, last))
