@@ -1,7 +1,8 @@
 """moto in server mode on 127.0.0.1: the stand-in for AWS (a test double, not AWS).
 
-Started as a real separate process (``python -m moto.server``); clients reach it through the
-standard ``AWS_ENDPOINT_URL`` environment variable, which botocore honours.
+Started as a real separate process (moto's server, through ``moto_extensions.py``, which adds EC2
+actions moto lacks); clients reach it through the standard ``AWS_ENDPOINT_URL`` environment variable,
+which botocore honours.
 """
 
 import os
@@ -26,23 +27,35 @@ def free_port():
         return sock.getsockname()[1]
 
 
+# Settings of the moto process itself. moto attaches AWS-managed policies
+# (arn:aws:iam::aws:policy/...) only when it loads them, which it does not by default
+# (moto/settings.py load_iam_aws_managed_policies); AWS always has them.
+SERVER_ENV = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+# moto's server plus the EC2 actions moto lacks (placement groups), see moto_extensions.py.
+EXTENDED_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "moto_extensions.py")
+
+
 class MotoServer:
     """A moto server process on 127.0.0.1."""
 
     description = "test double: moto server (AWS API emulator) on 127.0.0.1"
 
-    def __init__(self, port=None, log_path=None):
+    def __init__(self, port=None, log_path=None, load_managed_policies=True):
         self.port = port or free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.log_path = log_path
         self.proc = None
+        # Real accounts have the AWS managed IAM policies (AmazonEKSClusterPolicy, ...); moto only loads
+        # them when MOTO_IAM_LOAD_MANAGED_POLICIES=true, otherwise attaching one fails with NoSuchEntity.
+        self.load_managed_policies = load_managed_policies
 
     def start(self, timeout=60):
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, EXTENDED_SERVER, "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
+            env=dict(os.environ, **(SERVER_ENV if self.load_managed_policies else {})),
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
