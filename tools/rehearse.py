@@ -70,20 +70,9 @@ def ensure_moto(state):
     if moto and _alive(moto["url"] + "/moto-api/"):
         say("reusing %s at %s" % (MotoServer.description, moto["url"]))
         return moto["url"]
-    port = free_port()
-    log = open(os.path.join(BUILD, "moto.log"), "ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = "http://127.0.0.1:%d" % port
-    deadline = time.monotonic() + 60
-    while not _alive(url + "/moto-api/"):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("moto server did not start; see %s/moto.log" % BUILD)
-        time.sleep(0.2)
+    server = MotoServer(log_path=os.path.join(BUILD, "moto.log")).start(detach=True)
+    url = server.url
+    proc = server.proc
     state["moto"] = {"url": url, "pid": proc.pid}
     save_state(state)
     say("started %s at %s" % (MotoServer.description, url))

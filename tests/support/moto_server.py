@@ -49,13 +49,15 @@ class MotoServer:
         # them when MOTO_IAM_LOAD_MANAGED_POLICIES=true, otherwise attaching one fails with NoSuchEntity.
         self.load_managed_policies = load_managed_policies
 
-    def start(self, timeout=60):
+    def start(self, timeout=60, detach=False):
+        """Start the server; with ``detach`` it outlives this process (its own session)."""
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [sys.executable, EXTENDED_SERVER, "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=dict(os.environ, **(SERVER_ENV if self.load_managed_policies else {})),
+            start_new_session=detach,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
