@@ -1,0 +1,57 @@
+"""Fixtures for role tests against the local test cluster (kwok nodes, real control plane) and moto.
+
+Both are stand-ins: tools/testbed (upstream kube-apiserver/scheduler/controller-manager with kwok fake
+EKS nodes) for Kubernetes and a moto server for AWS. Nothing here reaches AWS or a chart repository.
+"""
+
+import os
+import sys
+
+import pytest
+
+from tests.support.moto_server import MotoServer
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+@pytest.fixture(scope="session")
+def testbed_kubeconfig():
+    """The running test bed's kubeconfig; starts it (scenario triton_vllm) when it is not up."""
+    from tools.testbed import testbed
+
+    if os.environ.get("EKS_LLM_TESTBED_KUBECONFIG"):
+        return os.environ["EKS_LLM_TESTBED_KUBECONFIG"]
+    if testbed.is_up():
+        return testbed.KUBECONFIG
+    print("\n[stand-in] starting the local test cluster (kwok fake nodes, scenario triton_vllm)")
+    return testbed.ensure_up(scenario="triton_vllm")
+
+
+@pytest.fixture(scope="session")
+def moto(tmp_path_factory):
+    server = MotoServer(log_path=str(tmp_path_factory.mktemp("moto") / "moto.log"))
+    server.start()
+    print("\n[stand-in] %s at %s" % (MotoServer.description, server.url))
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def role_env(moto, testbed_kubeconfig):
+    """Environment for ansible-playbook / molecule: AWS -> moto, Kubernetes -> test bed, venv Python."""
+    moto.reset()
+    env = dict(os.environ)
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        env.pop(key, None)
+    env.update(moto.env())
+    env.update(
+        {
+            "EKS_LLM_TESTBED_KUBECONFIG": testbed_kubeconfig,
+            "ANSIBLE_CONFIG": os.path.join(REPO_ROOT, "ansible.cfg"),
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+        }
+    )
+    return env
