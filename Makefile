@@ -74,11 +74,11 @@ integration-k8s: testbed-build ## Tests against the local test cluster
 integration-bench: venv ## Benchmark truth: simulator + aiperf
 	$(PY) -m pytest tests/integration -q -m bench
 
-integration: testbed-build ## All integration tests
-	$(PY) -m pytest tests/integration -q
+integration: testbed-build ## All integration tests but molecule
+	$(PY) -m pytest tests/integration -q -m "not molecule"
 
 molecule: testbed-build ## Molecule scenarios against the test cluster and moto
-	$(PY) -m pytest tests/molecule -q
+	$(PY) -m pytest tests/integration -q -m molecule
 
 test: lint sanity unit integration molecule ## Everything CI runs
 

@@ -26,6 +26,7 @@ def _run(cmd, env, timeout=1800):
     return proc.returncode, proc.stdout + "\n" + proc.stderr
 
 
+@pytest.mark.molecule
 @pytest.mark.parametrize("scenario", ["monitoring", "triton_vllm"])
 def test_molecule_scenario(scenario, role_env):
     token = "hf_mol_%s" % uuid.uuid4().hex
