@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.bench, pytest.mark.slow]
 
 PLAYBOOK = "tests/integration/bench/playbooks/rehearsal.yml"
 CONCURRENCY = [2, 4, 8]  # all below max_batch 16: throughput should follow concurrency
-PER_CONCURRENCY = 6  # requests per point = 6 x concurrency
+PER_CONCURRENCY = 10  # requests per point = 10 x concurrency
 PASSING_SLO = {"ttft_ms_p99": 1000, "itl_ms_p99": 100, "max_error_rate": 0.0}
 
 
