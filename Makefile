@@ -14,7 +14,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help venv collection-link lint sanity unit integration integration-aws integration-k8s \
 	integration-bench molecule test rehearse rehearse-destroy testbed-build testbed-up testbed-down \
-	testbed-status bench clean
+	testbed-status bench bench-rehearsal clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -43,7 +43,7 @@ sanity: venv ## ansible-test sanity (python 3.11) in a temporary collection tree
 	 test -f $$cache || { mkdir -p $$(dirname $$cache); cp tools/get_pip_offline.py $$cache; }
 	rm -rf build/sanity && mkdir -p $(SANITY_ROOT)
 	git ls-files -z --cached --others --exclude-standard -- . ':!tools' ':!benchmarks' ':!.ci' \
-		| xargs -0 -I{} cp --parents {} $(SANITY_ROOT)/
+		| xargs -0 -I{} cp -P --parents {} $(SANITY_ROOT)/
 	@sp=$$($(PY) -c "import ansible_collections; print(list(ansible_collections.__path__)[0])"); \
 	 for ns in amazon community kubernetes; do ln -sfn $$sp/$$ns build/sanity/ansible_collections/$$ns; done
 	cd $(SANITY_ROOT) && git init -q && git add -A && \
@@ -88,8 +88,11 @@ rehearse: testbed-build ## Scenario 000 end to end on the local stand-ins, endin
 rehearse-destroy: venv ## Tear the rehearsal down
 	$(PY) tools/rehearse.py --scenario triton_vllm --destroy
 
-bench: venv ## Benchmark scripts (print measured ratios)
+bench: venv ## Benchmark scripts (print measured ratios): parser speed
 	$(PY) benchmarks/parse_speed.py
+
+bench-rehearsal: testbed-build ## Benchmark script: first vs second rehearsal converge time
+	$(PY) benchmarks/rehearsal_rerun.py
 
 clean: ## Remove build output (not the venv)
 	rm -rf build/sanity build/rehearsal

@@ -171,7 +171,17 @@ def stand_ins(moto_url, sim_url):
     ]
 
 
-def rehearse(scenario):
+def quick_sweep_vars(scenario, concurrency, per_concurrency):
+    """Extra vars that shrink the scenario's sweep (tests, quick looks): same shape, fewer points."""
+    sweep = dict(scenario_vars(scenario).get("benchmark_sweep", {}))
+    sweep["concurrency"] = concurrency
+    extra = {"benchmark_sweep": sweep, "benchmark_request_count_per_concurrency": per_concurrency}
+    slo_points = [c for c in scenario_vars(scenario).get("benchmark_slo_concurrencies", []) if c in concurrency]
+    extra["benchmark_slo_concurrencies"] = slo_points or concurrency[:1]
+    return extra
+
+
+def rehearse(scenario, bench_extra=None):
     os.makedirs(BUILD, exist_ok=True)
     out_dir = os.path.join(BUILD, scenario)
     os.makedirs(out_dir, exist_ok=True)
@@ -199,7 +209,13 @@ def rehearse(scenario):
         started = time.monotonic()
         bench = None
         if converge.returncode == 0:
-            bench = run_playbook("site.yml", extra_vars=extra, env=bench_env, inventory=INVENTORY, args=["--tags", "benchmark"])
+            bench = run_playbook(
+                "site.yml",
+                extra_vars=dict(extra, **(bench_extra or {})),
+                env=bench_env,
+                inventory=INVENTORY,
+                args=["--tags", "benchmark"],
+            )
             with open(os.path.join(out_dir, "benchmark.log"), "w") as handle:
                 handle.write(bench.output)
             print(bench.stdout[-3000:])
@@ -233,6 +249,73 @@ def rehearse(scenario):
     return 0 if ok else 1
 
 
+def leftovers(moto_url, cluster_name):
+    """What still carries the ownership tag on moto, or the ownership labels in the test cluster.
+
+    Read with boto3 and the Kubernetes client directly, independently of the roles."""
+    import boto3
+    from kubernetes import client, config
+
+    found = []
+    env = MotoServer(port=int(moto_url.rsplit(":", 1)[1])).env()
+    session = boto3.session.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_DEFAULT_REGION"],
+    )
+    tag = [{"Name": "tag:eks_llm.inference/cluster", "Values": [cluster_name]}]
+    ec2 = session.client("ec2", endpoint_url=moto_url)
+    for kind, call, key, ident in (
+        ("vpc", ec2.describe_vpcs, "Vpcs", "VpcId"),
+        ("subnet", ec2.describe_subnets, "Subnets", "SubnetId"),
+        ("internet-gateway", ec2.describe_internet_gateways, "InternetGateways", "InternetGatewayId"),
+        ("route-table", ec2.describe_route_tables, "RouteTables", "RouteTableId"),
+        ("security-group", ec2.describe_security_groups, "SecurityGroups", "GroupId"),
+        ("elastic-ip", ec2.describe_addresses, "Addresses", "AllocationId"),
+        ("launch-template", ec2.describe_launch_templates, "LaunchTemplates", "LaunchTemplateId"),
+    ):
+        found += ["%s %s" % (kind, item[ident]) for item in call(Filters=tag)[key]]
+    nat = ec2.describe_nat_gateways(Filters=tag)["NatGateways"]
+    found += ["nat-gateway %s" % n["NatGatewayId"] for n in nat if n["State"] not in ("deleted", "deleting")]
+    eks = session.client("eks", endpoint_url=moto_url)
+    for name in eks.list_clusters()["clusters"]:
+        if eks.describe_cluster(name=name)["cluster"].get("tags", {}).get("eks_llm.inference/cluster") == cluster_name:
+            found.append("eks-cluster %s" % name)
+    iam = session.client("iam", endpoint_url=moto_url)
+    for role in iam.list_roles()["Roles"]:
+        tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=role["RoleName"])["Tags"]}
+        if tags.get("eks_llm.inference/cluster") == cluster_name:
+            found.append("iam-role %s" % role["RoleName"])
+    s3 = session.client("s3", endpoint_url=moto_url)
+    for bucket in s3.list_buckets()["Buckets"]:
+        try:
+            tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket["Name"])["TagSet"]}
+        except s3.exceptions.ClientError:
+            tags = {}
+        if tags.get("eks_llm.inference/cluster") == cluster_name:
+            found.append("s3-bucket %s" % bucket["Name"])
+    logs = session.client("logs", endpoint_url=moto_url)
+    for group in logs.describe_log_groups(logGroupNamePrefix="/aws/eks/%s/" % cluster_name)["logGroups"]:
+        found.append("log-group %s" % group["logGroupName"])
+
+    if os.path.exists(KUBECONFIG):
+        api = config.new_client_from_config(config_file=KUBECONFIG)
+        selector = "app.kubernetes.io/managed-by=eks_llm.inference"
+        core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+        autoscaling = client.AutoscalingV2Api(api)
+        found += ["namespace %s" % o.metadata.name for o in core.list_namespace(label_selector=selector).items]
+        for kind, items in (
+            ("deployment", apps.list_deployment_for_all_namespaces(label_selector=selector).items),
+            ("daemonset", apps.list_daemon_set_for_all_namespaces(label_selector=selector).items),
+            ("service", core.list_service_for_all_namespaces(label_selector=selector).items),
+            ("secret", core.list_secret_for_all_namespaces(label_selector=selector).items),
+            ("hpa", autoscaling.list_horizontal_pod_autoscaler_for_all_namespaces(label_selector=selector).items),
+        ):
+            found += ["%s %s/%s" % (kind, o.metadata.namespace, o.metadata.name) for o in items]
+        api.close()
+    return found
+
+
 def destroy(scenario):
     state = load_state()
     moto = state.get("moto")
@@ -249,6 +332,14 @@ def destroy(scenario):
         print(result.stderr[-3000:], file=sys.stderr)
         return 1
     if moto:
+        left = leftovers(moto["url"], rehearsal_vars()["eks_llm_cluster_name"])
+        os.makedirs(os.path.join(BUILD, scenario), exist_ok=True)
+        with open(os.path.join(BUILD, scenario, "destroy.json"), "w") as handle:
+            json.dump({"scenario": scenario, "left": left}, handle, indent=2)
+        if left:
+            say("left behind after destroy: %s" % ", ".join(left))
+            return 1
+        say("checked with boto3 on moto and the Kubernetes API: nothing owned by the scenario is left")
         try:
             os.killpg(moto["pid"], signal.SIGTERM)
         except ProcessLookupError:
@@ -263,8 +354,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", default="triton_vllm", choices=["triton_vllm"])
     parser.add_argument("--destroy", action="store_true", help="tear the rehearsal down and verify nothing is left")
+    parser.add_argument(
+        "--quick",
+        metavar="C1,C2",
+        help="shrink the sweep to these concurrencies with 2 x C requests each (same shape, for tests)",
+    )
     args = parser.parse_args()
-    return destroy(args.scenario) if args.destroy else rehearse(args.scenario)
+    if args.destroy:
+        return destroy(args.scenario)
+    bench_extra = None
+    if args.quick:
+        bench_extra = quick_sweep_vars(args.scenario, [int(c) for c in args.quick.split(",")], 2)
+    return rehearse(args.scenario, bench_extra)
 
 
 if __name__ == "__main__":
