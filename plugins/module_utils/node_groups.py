@@ -4,9 +4,10 @@
 """Accelerator node groups: validation, normalisation and reconciliation decisions.
 
 Pure Python (no Ansible, no boto3 calls): the role ``gpu_nodegroup`` calls :func:`plan` through the
-module ``eks_llm.inference.node_group_plan`` before any AWS call, and the module
-``eks_llm.inference.managed_nodegroup`` uses :func:`nodegroup_changes` to decide which EKS update
-calls to make. Every rule below quotes the AWS / Kubernetes source it encodes.
+module ``eks_llm.inference.node_group_plan`` before any AWS call. The module
+``eks_llm.inference.eks_nodegroup`` takes its AMI and capacity type choices from here; its
+reconciliation decisions live in ``module_utils/aws/nodegroup.py``. Every rule below quotes the AWS /
+Kubernetes source it encodes.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,6 +17,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.eks_llm.inference.plugins.module_utils import instance_types
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws.launch_template import efa_network_interfaces
 
 # EKS API enums (botocore eks/2017-11-01 service model: AMITypes, CapacityTypes, TaintEffect).
 EKS_AMI_TYPES = (
@@ -111,56 +113,6 @@ def default_ami_type(accelerator_kind, kubernetes_version):
     """EKS AMI type for an accelerator kind ("nvidia", "neuron" or None) and a Kubernetes version tuple."""
     before, after = DEFAULT_AMI_TYPES[accelerator_kind]
     return after if kubernetes_version >= AL2023_ONLY_FROM else before
-
-
-def efa_network_interfaces(count, security_group_ids):
-    """Launch-template ``NetworkInterfaces`` (EC2 API spelling) for ``count`` EFA interfaces.
-
-    AWS rules (EC2 user guide, "Maximize network bandwidth on accelerated computing instances" and
-    "Get started with EFA and NCCL"): one interface per network card; network card 0 carries the
-    primary interface at device index 0; every other card's interface uses device index 1. No subnet
-    in the template: EKS managed node groups place the interfaces in the node group's subnet.
-    """
-    interfaces = []
-    for card in range(count):
-        interfaces.append(
-            dict(
-                NetworkCardIndex=card,
-                DeviceIndex=0 if card == 0 else 1,
-                InterfaceType="efa",
-                Groups=list(security_group_ids),
-                DeleteOnTermination=True,
-            )
-        )
-    return interfaces
-
-
-def launch_template_data_equal(current, desired):
-    """True when every value of ``desired`` equals ``current`` (EC2 API spelling, recursively).
-
-    Scalars are compared as strings, because EC2 (and moto) may hand back numbers and booleans in a
-    different type than they were sent; keys that EC2 adds to ``current`` are ignored; lists must
-    match element by element, in order, except ``Groups`` (security groups), compared as sets.
-    """
-    if isinstance(desired, dict):
-        if not isinstance(current, dict):
-            return False
-        for key, value in desired.items():
-            if key == "Groups" and isinstance(value, list) and isinstance(current.get(key), list):
-                if sorted(map(str, current[key])) != sorted(map(str, value)):
-                    return False
-            elif not launch_template_data_equal(current.get(key), value):
-                return False
-        return True
-    if isinstance(desired, list):
-        if not isinstance(current, list) or len(current) != len(desired):
-            return False
-        return all(launch_template_data_equal(c, d) for c, d in zip(current, desired))
-    if current is None:
-        return desired is None
-    if isinstance(desired, bool) or isinstance(current, bool):
-        return str(current).lower() == str(desired).lower()
-    return str(current) == str(desired)
 
 
 def _key_kind(key):
@@ -435,85 +387,3 @@ def plan(cluster_name, region, kubernetes_version, node_groups, mode="managed", 
         efa_groups=[g["name"] for g in normalized if g["efa"]],
         gpu_groups=[g["name"] for g in normalized if g["accelerator_kind"] == "nvidia"],
     )
-
-
-# --------------------------------------------------------------------------------------------------
-# Reconciliation decisions for an existing EKS node group (used by managed_nodegroup)
-# --------------------------------------------------------------------------------------------------
-
-
-def _taint_id(taint):
-    """Kubernetes (and EKS) identify a taint by key and effect; the value is its content."""
-    return (taint["key"], taint["effect"])
-
-
-def nodegroup_changes(current, desired):
-    """Compare a describe_nodegroup ``nodegroup`` with the desired CreateNodegroup parameters.
-
-    Returns ``dict(immutable=[...], config={...}, version={...} or None, tags={...})``:
-    ``immutable`` names fields EKS cannot change in place (each "field: current -> desired"),
-    ``config`` holds UpdateNodegroupConfig arguments (scalingConfig, labels, taints), ``version`` the
-    UpdateNodegroupVersion launch-template argument and ``tags`` the tags to add or update (tags set
-    by others are kept). Fields absent from ``desired`` are not managed.
-    """
-    immutable = []
-    for field in ("nodeRole", "amiType", "capacityType"):
-        if field in desired and current.get(field) != desired[field]:
-            immutable.append("%s: %s -> %s" % (field, current.get(field), desired[field]))
-    if "instanceTypes" in desired and sorted(current.get("instanceTypes") or []) != sorted(desired["instanceTypes"]):
-        immutable.append("instanceTypes: %s -> %s" % (current.get("instanceTypes"), desired["instanceTypes"]))
-    if "subnets" in desired and sorted(current.get("subnets") or []) != sorted(desired["subnets"]):
-        immutable.append("subnets: %s -> %s" % (current.get("subnets"), desired["subnets"]))
-    # diskSize is not part of a node group that uses a launch template (the template's block device
-    # mapping carries it), so compare it only without one.
-    if "diskSize" in desired and "launchTemplate" not in desired and current.get("diskSize") is not None:
-        if int(current["diskSize"]) != int(desired["diskSize"]):
-            immutable.append("diskSize: %s -> %s" % (current.get("diskSize"), desired["diskSize"]))
-    current_lt = current.get("launchTemplate") or {}
-    desired_lt = desired.get("launchTemplate") or {}
-    if bool(current_lt) != bool(desired_lt) or (
-        desired_lt.get("name") and current_lt.get("name") and desired_lt["name"] != current_lt["name"]
-    ):
-        immutable.append("launchTemplate: %s -> %s" % (current_lt.get("name"), desired_lt.get("name")))
-
-    config = {}
-    if "scalingConfig" in desired:
-        want = dict((k, int(v)) for k, v in desired["scalingConfig"].items())
-        have = dict((k, int(v)) for k, v in (current.get("scalingConfig") or {}).items())
-        if want != have:
-            config["scalingConfig"] = want
-    if "labels" in desired:
-        have = current.get("labels") or {}
-        want = desired["labels"]
-        add = dict((k, v) for k, v in want.items() if have.get(k) != v)
-        remove = sorted(k for k in have if k not in want)
-        if add or remove:
-            config["labels"] = {}
-            if add:
-                config["labels"]["addOrUpdateLabels"] = add
-            if remove:
-                config["labels"]["removeLabels"] = remove
-    if "taints" in desired:
-        have = dict((_taint_id(t), t) for t in current.get("taints") or [])
-        want = dict((_taint_id(t), t) for t in desired["taints"])
-        add = [
-            want[k]
-            for k in sorted(want)
-            if k not in have or (have[k].get("value") or "") != (want[k].get("value") or "")
-        ]
-        remove = [have[k] for k in sorted(have) if k not in want]
-        if add or remove:
-            config["taints"] = {}
-            if add:
-                config["taints"]["addOrUpdateTaints"] = add
-            if remove:
-                config["taints"]["removeTaints"] = remove
-
-    version = None
-    if desired_lt and current_lt and not immutable:
-        if desired_lt.get("version") and str(desired_lt["version"]) != str(current_lt.get("version")):
-            version = dict(launchTemplate=desired_lt)
-
-    have_tags = current.get("tags") or {}
-    tags = dict((k, v) for k, v in (desired.get("tags") or {}).items() if have_tags.get(k) != v)
-    return dict(immutable=immutable, config=config, version=version, tags=tags)

@@ -10,19 +10,24 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: eks_nodegroup
-short_description: Manage an Amazon EKS managed node group
+short_description: Manage an Amazon EKS managed node group, including accelerator and EFA node groups
 version_added: 1.0.0
 description:
   - Create, reconcile (scaling, labels, taints, update settings, launch template version, tags) or delete an EKS
-    managed node group.
+    managed node group, for general-purpose nodes as well as NVIDIA GPU, AWS Neuron and EFA node groups.
   - Written because M(community.aws.eks_nodegroup) (community.aws 10.0.0) offers only AL2 AMI types (EKS rejects
-    them from Kubernetes 1.33 on), cannot combine a launch template with instance types, fails with C(TypeError)
-    when taints change, and fails with C(KeyError 'updateConfig') on any node group whose description lacks
-    C(updateConfig) (moto's does).
-  - Node role, subnets, instance types, AMI type, capacity type and disk size cannot change after creation; a
-    difference fails with both values.
-author:
-  - eks_llm.inference contributors (@eks-llm)
+    them from Kubernetes 1.33 on; the AL2023 NVIDIA/Neuron types are missing), refuses an AMI type together with a
+    launch template (needed for EFA), has no V(CAPACITY_BLOCK), fails with C(TypeError) when taints change, and
+    fails with C(KeyError 'updateConfig') on any node group whose description lacks C(updateConfig) (moto's does).
+  - Node role, subnets, instance types, AMI type, capacity type, disk size and the launch template (name or ID,
+    or having one at all) cannot change after creation; a difference fails before any change, naming the setting
+    with both values.
+  - With O(launch_template.data) the module also owns the launch template, because
+    M(amazon.aws.ec2_launch_template) 10.1.2 has no C(InterfaceType) or C(NetworkCardIndex) for network
+    interfaces and so cannot describe EFA.
+  - Ownership guards. O(owner_tags) - an existing node group (and an existing launch template the module would
+    change) must carry these tags, otherwise the module fails before any change. O(required_tags) - with
+    O(state=absent), a node group without these tags is left alone and reported in RV(skipped_reason).
 options:
   name:
     description: Node group name.
@@ -32,6 +37,11 @@ options:
     description: Name of the EKS cluster.
     type: str
     required: true
+  state:
+    description: Whether the node group should exist.
+    type: str
+    choices: [present, absent]
+    default: present
   node_role:
     description: ARN of the node IAM role. Required when O(state=present).
     type: str
@@ -40,7 +50,7 @@ options:
     type: list
     elements: str
   scaling_config:
-    description: Sizes of the group.
+    description: Sizes of the group. Required when O(state=present).
     type: dict
     suboptions:
       min_size:
@@ -56,40 +66,87 @@ options:
         type: int
         required: true
   instance_types:
-    description: Instance types (leave empty when the launch template sets the instance type).
+    description:
+      - Instance types. Leave empty when the launch template sets the instance type.
+      - Compared as a set with the node group's.
     type: list
     elements: str
   ami_type:
     description:
-      - EKS AMI type, for example V(AL2023_x86_64_STANDARD), V(AL2023_x86_64_NVIDIA), V(AL2_x86_64_GPU),
-        V(BOTTLEROCKET_x86_64). When omitted EKS picks the default for the Kubernetes version (AL2023 from 1.30).
+      - EKS AMI type (the C(AMITypes) enum of the EKS API). When omitted EKS picks the default for the
+        Kubernetes version (AL2023 from 1.30; AL2 types are rejected from 1.33 on).
     type: str
+    choices:
+      - AL2_x86_64
+      - AL2_x86_64_GPU
+      - AL2_ARM_64
+      - CUSTOM
+      - BOTTLEROCKET_ARM_64
+      - BOTTLEROCKET_x86_64
+      - BOTTLEROCKET_ARM_64_FIPS
+      - BOTTLEROCKET_x86_64_FIPS
+      - BOTTLEROCKET_ARM_64_NVIDIA
+      - BOTTLEROCKET_x86_64_NVIDIA
+      - BOTTLEROCKET_ARM_64_NVIDIA_FIPS
+      - BOTTLEROCKET_x86_64_NVIDIA_FIPS
+      - WINDOWS_CORE_2019_x86_64
+      - WINDOWS_FULL_2019_x86_64
+      - WINDOWS_CORE_2022_x86_64
+      - WINDOWS_FULL_2022_x86_64
+      - WINDOWS_CORE_2025_x86_64
+      - WINDOWS_FULL_2025_x86_64
+      - AL2023_x86_64_STANDARD
+      - AL2023_ARM_64_STANDARD
+      - AL2023_x86_64_NEURON
+      - AL2023_x86_64_NVIDIA
+      - AL2023_ARM_64_NVIDIA
   disk_size:
-    description: Root volume size in GiB (only without a launch template).
+    description: Root volume size in GiB. Ignored with O(launch_template) (the template's block device mapping carries it).
     type: int
   capacity_type:
     description: Purchase option.
     type: str
     choices: [ON_DEMAND, SPOT, CAPACITY_BLOCK]
     default: ON_DEMAND
+  kubernetes_version:
+    description: Kubernetes version of the nodes at creation (default the cluster's). Not compared afterwards.
+    type: str
   launch_template:
-    description: Launch template to use; a different O(launch_template.version) rolls the nodes to it.
+    description:
+      - Launch template of the node group. A different version is rolled out to the node group in place.
+      - Without O(launch_template.version) the node group uses the template's latest version (with
+        O(launch_template.data), the version that data leads to).
+      - With O(launch_template.data) the module owns the template - it creates it (tagged with O(tags)), adds a
+        version when the data differ from the latest version, and with O(state=absent) deletes it once the node
+        group is gone (only when the template carries O(owner_tags) and O(required_tags)).
     type: dict
     suboptions:
       id:
-        description: Launch template ID.
+        description: Launch template ID. One of O(launch_template.id) and O(launch_template.name) is required.
         type: str
       name:
-        description: Launch template name.
+        description: Launch template name. Required with O(launch_template.data).
         type: str
       version:
-        description: Launch template version.
+        description: Launch template version to use (default the latest).
         type: str
+      data:
+        description:
+          - C(LaunchTemplateData) in EC2 API spelling (for example C(NetworkInterfaces) with C(InterfaceType=efa)
+            and C(NetworkCardIndex), C(Placement), C(BlockDeviceMappings)); the filter
+            P(eks_llm.inference.efa_launch_template_data#filter) builds it for EFA node groups.
+          - Compared with the latest version value by value; keys EC2 adds are ignored, except the top-level
+            C(NetworkInterfaces), C(Placement), C(BlockDeviceMappings) and C(MetadataOptions).
+          - With O(state=absent) any value (even V({})) marks the template as owned by the module, to be deleted.
+        type: dict
   labels:
-    description: Kubernetes labels of the nodes. When omitted, labels are left alone.
+    description: Kubernetes labels of the nodes; labels not listed are removed. When omitted, labels are left alone.
     type: dict
   taints:
-    description: Kubernetes taints of the nodes. When omitted, taints are left alone.
+    description:
+      - Kubernetes taints of the nodes, effects in EKS API spelling; taints not listed are removed. When omitted,
+        taints are left alone.
+      - A taint is identified by key and effect; a new value for the same key and effect is an update.
     type: list
     elements: dict
     suboptions:
@@ -116,14 +173,17 @@ options:
         description: Percentage of nodes that may be unavailable during an update.
         type: int
   owner_tags:
-    description: Tags an existing node group must carry before it is changed or deleted.
+    description:
+      - Tags an existing node group must carry before it is changed or deleted, and an existing launch template
+        before the module adds a version to it or deletes it. Otherwise the module fails before any change.
     type: dict
     default: {}
-  state:
-    description: Whether the node group should exist.
-    type: str
-    choices: [present, absent]
-    default: present
+  required_tags:
+    description:
+      - With O(state=absent), delete the node group only when its tags contain all of these. A node group
+        without them is left alone (no failure) and reported in RV(skipped_reason).
+    type: dict
+    default: {}
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -134,12 +194,19 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reads the node group and reports what would change; no mutating call, no wait.
+    details: Reads the node group (and launch template) and reports what would change; no mutating call, no wait.
   diff_mode:
     support: full
-    details: Shows scaling, labels, taints, launch template version and tags before and after.
+    details: Shows scaling, labels, taints, launch template version, update settings and tags before and after.
   platform:
     platforms: aws
+notes:
+  - Needs C(eks:DescribeNodegroup), C(eks:DescribeCluster), C(eks:CreateNodegroup), C(eks:UpdateNodegroupConfig),
+    C(eks:UpdateNodegroupVersion), C(eks:TagResource), C(eks:UntagResource), C(eks:DeleteNodegroup), and with
+    O(launch_template) C(ec2:DescribeLaunchTemplates), C(ec2:DescribeLaunchTemplateVersions),
+    C(ec2:CreateLaunchTemplate), C(ec2:CreateLaunchTemplateVersion), C(ec2:DeleteLaunchTemplate).
+author:
+  - eks_llm.inference contributors (@eks-llm)
 """
 
 EXAMPLES = r"""
@@ -155,13 +222,66 @@ EXAMPLES = r"""
       version: "1"
     labels:
       eks_llm.inference/node-group: core
+    owner_tags:
+      eks_llm.inference/cluster: eks-llm
     tags:
       eks_llm.inference/cluster: eks-llm
+
+- name: GPU node group (AL2023 NVIDIA AMI), labelled and tainted
+  eks_llm.inference.eks_nodegroup:
+    cluster_name: eks-llm
+    name: gpu
+    node_role: "{{ node_role_arn }}"
+    subnets: "{{ private_subnet_ids }}"
+    instance_types: [g5.xlarge]
+    ami_type: AL2023_x86_64_NVIDIA
+    disk_size: 100
+    scaling_config: {min_size: 4, max_size: 4, desired_size: 4}
+    labels:
+      nvidia.com/gpu.present: "true"
+    taints:
+      - {key: nvidia.com/gpu, value: "true", effect: NO_SCHEDULE}
+    tags:
+      eks_llm.inference/cluster: eks-llm
+    purge_tags: false
+    owner_tags:
+      eks_llm.inference/cluster: eks-llm
+
+- name: EFA node group with a launch template the module owns (32 EFA interfaces, cluster placement group)
+  eks_llm.inference.eks_nodegroup:
+    cluster_name: trtllm-inference-cluster
+    name: gpu-compute-node-group
+    node_role: "{{ node_role_arn }}"
+    subnets: ["{{ efa_subnet_id }}"]
+    instance_types: [p5.48xlarge]
+    ami_type: AL2023_x86_64_NVIDIA
+    capacity_type: CAPACITY_BLOCK
+    scaling_config: {min_size: 0, max_size: 2, desired_size: 0}
+    launch_template:
+      name: trtllm-inference-cluster-gpu-compute-node-group
+      data: >-
+        {{ 32 | eks_llm.inference.efa_launch_template_data(security_group_ids=[efa_sg_id], disk_size=500,
+                                                           placement_group_name='trtllm-inference-cluster-gpu') }}
+    tags:
+      eks_llm.inference/cluster: trtllm-inference-cluster
+
+- name: Remove the EFA node group and its launch template, only if this cluster owns them
+  eks_llm.inference.eks_nodegroup:
+    cluster_name: trtllm-inference-cluster
+    name: gpu-compute-node-group
+    state: absent
+    required_tags:
+      eks_llm.inference/cluster: trtllm-inference-cluster
+    launch_template:
+      name: trtllm-inference-cluster-gpu-compute-node-group
+      data: {}
 """
 
 RETURN = r"""
 nodegroup:
-  description: The node group as EKS describes it (snake_case keys, tags and labels unchanged). Empty when absent.
+  description:
+    - The node group as EKS describes it (snake_case keys; tags and labels unchanged). Empty when absent.
+    - In check mode, the node group as it would be.
   returned: always
   type: dict
   contains:
@@ -181,32 +301,67 @@ nodegroup:
       description: Sizes.
       type: dict
       sample: {"min_size": 2, "max_size": 2, "desired_size": 2}
-changes:
-  description: What was (or would be) changed.
+    ami_type:
+      description: AMI type.
+      type: str
+      sample: AL2023_x86_64_NVIDIA
+    instance_types:
+      description: Instance types.
+      type: list
+      elements: str
+      sample: ["g5.xlarge"]
+    launch_template:
+      description: Launch template (name, id, version) when the node group has one.
+      type: dict
+      sample: {"name": "eks-llm-core", "id": "lt-0123456789abcdef0", "version": "2"}
+actions:
+  description:
+    - What was done (or would be done in check mode), in order. One or more of V(create_launch_template),
+      V(update_launch_template), V(create), V(update_config), V(update_version), V(untag), V(tag), V(delete),
+      V(delete_launch_template).
   returned: always
   type: list
   elements: str
-  sample: ["scaling_config: {'minSize': 1} -> {'minSize': 2}"]
+  sample: ["update_config"]
+changes:
+  description: What was (or would be) changed, in words.
+  returned: always
+  type: list
+  elements: str
+  sample: ["scalingConfig: {'minSize': 1, 'maxSize': 2, 'desiredSize': 1} -> {'minSize': 2, 'maxSize': 2, 'desiredSize': 2}"]
+launch_template_version:
+  description: The launch template version the node group uses (or would use); empty without a launch template.
+  returned: when O(launch_template) is given and O(state=present)
+  type: str
+  sample: "3"
+skipped_reason:
+  description: Why an existing node group was not deleted (it lacks O(required_tags)).
+  returned: when O(state=absent) and the node group was left alone
+  type: str
+  sample: "node group gpu lacks the tags eks_llm.inference/cluster=eks-llm (it has team=other); left alone"
 duration:
-  description: Seconds spent waiting.
-  returned: when the module waited
+  description: Seconds the module ran, waits included.
+  returned: always
   type: float
   sample: 300.5
 """
 
+import time
 import traceback
 
 try:
-    import botocore
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    AWS_ERRORS = (ClientError, BotoCoreError)
 except ImportError:
-    pass  # handled by AnsibleAWSModule
+    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common import (
     AwsModuleError,
-    compare_tags,
     error_cause,
     error_code,
     failure_message,
@@ -214,14 +369,27 @@ from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common impor
     run_waiter,
     wait_arg_spec,
 )
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws.launch_template import launch_template_data_equal
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws.nodegroup import (
+    apply_changes,
+    describe_changes,
+    desired_parameters,
+    diff_view,
+    immutable_changes,
+    missing_tags,
+    nodegroup_changes,
+)
+from ansible_collections.eks_llm.inference.plugins.module_utils.node_groups import CAPACITY_TYPES, EKS_AMI_TYPES
 
 KIND = "node group"
+LT_NOT_FOUND = ("InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed")
 
 
 def argument_spec():
     spec = dict(
         name=dict(type="str", required=True),
         cluster_name=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
         node_role=dict(type="str"),
         subnets=dict(type="list", elements="str"),
         scaling_config=dict(
@@ -233,11 +401,20 @@ def argument_spec():
             ),
         ),
         instance_types=dict(type="list", elements="str"),
-        ami_type=dict(type="str"),
+        ami_type=dict(type="str", choices=list(EKS_AMI_TYPES)),
         disk_size=dict(type="int"),
-        capacity_type=dict(type="str", choices=["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"], default="ON_DEMAND"),
+        capacity_type=dict(type="str", choices=list(CAPACITY_TYPES), default="ON_DEMAND"),
+        kubernetes_version=dict(type="str"),
         launch_template=dict(
-            type="dict", options=dict(id=dict(type="str"), name=dict(type="str"), version=dict(type="str"))
+            type="dict",
+            options=dict(
+                id=dict(type="str"),
+                name=dict(type="str"),
+                version=dict(type="str"),
+                data=dict(type="dict"),
+            ),
+            required_one_of=[("id", "name")],
+            required_by=dict(data="name"),
         ),
         labels=dict(type="dict"),
         taints=dict(
@@ -255,7 +432,7 @@ def argument_spec():
             mutually_exclusive=[("max_unavailable", "max_unavailable_percentage")],
         ),
         owner_tags=dict(type="dict", default={}),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
+        required_tags=dict(type="dict", default={}),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
@@ -263,282 +440,344 @@ def argument_spec():
     return spec
 
 
-def scaling(params):
-    sc = params["scaling_config"] or {}
-    return dict(minSize=sc.get("min_size"), maxSize=sc.get("max_size"), desiredSize=sc.get("desired_size"))
-
-
-def taint_key(taint):
-    return (taint.get("key"), taint.get("value") or "", taint.get("effect"))
-
-
-def plan_config_update(current, params):
-    """(UpdateNodegroupConfig kwargs, changes) - pure."""
-    kwargs = {}
-    changes = []
-    if params.get("scaling_config"):
-        want = scaling(params)
-        have = dict((k, (current.get("scalingConfig") or {}).get(k)) for k in want)
-        if want != have:
-            kwargs["scalingConfig"] = want
-            changes.append("scaling_config: %s -> %s" % (have, want))
-    if params.get("labels") is not None:
-        have = current.get("labels") or {}
-        want = dict((str(k), str(v)) for k, v in params["labels"].items())
-        add = dict((k, v) for k, v in want.items() if have.get(k) != v)
-        remove = sorted(k for k in have if k not in want)
-        if add or remove:
-            kwargs["labels"] = {}
-            if add:
-                kwargs["labels"]["addOrUpdateLabels"] = add
-            if remove:
-                kwargs["labels"]["removeLabels"] = remove
-            changes.append("labels: %s -> %s" % (have, want))
-    if params.get("taints") is not None:
-        have = dict((taint_key(t), t) for t in current.get("taints") or [])
-        want = dict((taint_key(t), dict((k, v) for k, v in t.items() if v is not None)) for t in params["taints"])
-        add = [want[k] for k in sorted(want, key=str) if k not in have]
-        remove = [have[k] for k in sorted(have, key=str) if k not in want]
-        if add or remove:
-            kwargs["taints"] = {}
-            if add:
-                kwargs["taints"]["addOrUpdateTaints"] = add
-            if remove:
-                kwargs["taints"]["removeTaints"] = remove
-            changes.append("taints: %s -> %s" % (sorted(have, key=str), sorted(want, key=str)))
-    if params.get("update_config"):
-        want = dict(
-            (camel, params["update_config"][snake])
-            for snake, camel in (("max_unavailable", "maxUnavailable"), ("max_unavailable_percentage", "maxUnavailablePercentage"))
-            if params["update_config"].get(snake) is not None
-        )
-        if want and want != (current.get("updateConfig") or {}):
-            kwargs["updateConfig"] = want
-            changes.append("update_config: %s -> %s" % (current.get("updateConfig"), want))
-    return kwargs, changes
-
-
-def immutable_problems(current, params):
-    problems = []
-    checks = [
-        ("node_role", params.get("node_role"), current.get("nodeRole")),
-        ("capacity_type", params.get("capacity_type"), current.get("capacityType")),
-        ("ami_type", params.get("ami_type"), current.get("amiType")),
-        ("disk_size", params.get("disk_size"), current.get("diskSize")),
-    ]
-    for name, want, have in checks:
-        if want is not None and have is not None and want != have:
-            problems.append("%s is %s, requested %s" % (name, have, want))
-    if params.get("subnets") and set(params["subnets"]) != set(current.get("subnets") or []):
-        problems.append("subnets are %s, requested %s" % (sorted(current.get("subnets") or []), sorted(params["subnets"])))
-    if params.get("instance_types") and list(params["instance_types"]) != list(current.get("instanceTypes") or []):
-        problems.append("instance_types are %s, requested %s" % (current.get("instanceTypes"), params["instance_types"]))
-    lt = params.get("launch_template") or {}
-    have_lt = current.get("launchTemplate") or {}
-    for key in ("id", "name"):
-        if lt.get(key) and have_lt.get(key) and lt[key] != have_lt[key]:
-            problems.append("launch_template.%s is %s, requested %s" % (key, have_lt[key], lt[key]))
-    if lt and not have_lt:
-        problems.append("it was created without a launch template")
-    return problems
-
-
-def describe(client, cluster, name):
-    try:
-        return client.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return None
-        raise AwsModuleError(failure_message("describe", KIND, name, error_cause(exc), "cluster %s" % cluster), cause=exc)
-
-
-def view(ng):
-    if not ng:
-        return {}
-    return dict(
-        scaling_config=ng.get("scalingConfig"),
-        labels=ng.get("labels") or {},
-        taints=ng.get("taints") or [],
-        launch_template_version=(ng.get("launchTemplate") or {}).get("version"),
-        update_config=ng.get("updateConfig"),
-        tags=dict(ng.get("tags") or {}),
+def snake(nodegroup):
+    return camel_dict_to_snake_dict(
+        dict((k, v) for k, v in (nodegroup or {}).items() if v is not None), ignore_list=["tags", "labels"]
     )
 
 
-def snake(ng):
-    return camel_dict_to_snake_dict(dict((k, v) for k, v in (ng or {}).items() if v is not None), ignore_list=["tags", "labels"])
+def tag_dict(items):
+    return dict((t["Key"], t["Value"]) for t in items or [])
 
 
-def wait(client, params, waiter, result, what):
-    cluster, name = params["cluster_name"], params["name"]
+class NodegroupManager(object):
+    """Reconciles one node group (and the launch template it owns) through an EKS and an EC2 client.
 
-    def status():
-        ng = describe(client, cluster, name)
-        if not ng:
-            return "gone"
-        issues = (ng.get("health") or {}).get("issues") or []
-        return "status %s%s" % (
-            ng.get("status"),
-            "; issues: " + "; ".join("%s %s" % (i.get("code"), i.get("message")) for i in issues) if issues else "",
-        )
+    The clients may be wrapped by amazon.aws's retry wrapper (calls pass ``aws_retry=True``); no Ansible
+    module object is needed, so unit tests drive it with botocore Stubbers.
+    """
 
-    try:
-        elapsed = run_waiter(
-            client, waiter, params["wait_timeout"], params["wait_sleep"], describe=status, clusterName=cluster, nodegroupName=name
-        )
-    except AwsModuleError as exc:
+    def __init__(self, eks, ec2, params, check_mode, region=None):
+        self.eks = eks
+        self.ec2 = ec2
+        self.params = params
+        self.check_mode = check_mode
+        self.region = region
+        self.cluster = params["cluster_name"]
+        self.name = params["name"]
+        self.scope = "cluster %s" % self.cluster
+        self.started = time.monotonic()
+        self.result = dict(changed=False, actions=[], changes=[], nodegroup={})
+
+    # ---- helpers ----------------------------------------------------------------------------------
+
+    def fail(self, action, cause, hint=None, kind=KIND, name=None, exc=None):
         raise AwsModuleError(
-            "Timeout or failure waiting for %s %s on cluster %s to %s: %s" % (KIND, name, cluster, what, exc.msg), result=result
+            failure_message(action, kind, name or self.name, cause, self.scope, hint), result=self.result, cause=exc
         )
-    result["duration"] = result.get("duration", 0) + elapsed
 
+    def act(self, action, change):
+        self.result["actions"].append(action)
+        self.result["changes"].append(change)
+        self.result["changed"] = True
 
-def ensure_present(client, params, check_mode):
-    cluster, name = params["cluster_name"], params["name"]
-    scope = "cluster %s" % cluster
-    result = dict(changed=False, changes=[], nodegroup={})
-    current = describe(client, cluster, name)
-    if current is None:
-        kwargs = dict(
-            clusterName=cluster,
-            nodegroupName=name,
-            nodeRole=params["node_role"],
-            subnets=params["subnets"],
-            capacityType=params["capacity_type"],
+    def finish(self):
+        self.result["duration"] = round(time.monotonic() - self.started, 3)
+        return self.result
+
+    def describe(self):
+        try:
+            return self.eks.describe_nodegroup(aws_retry=True, clusterName=self.cluster, nodegroupName=self.name)["nodegroup"]
+        except AWS_ERRORS as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return None
+            self.fail("describe", error_cause(exc), exc=exc)
+
+    def require_cluster(self):
+        try:
+            self.eks.describe_cluster(aws_retry=True, name=self.cluster)
+        except AWS_ERRORS as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                self.fail(
+                    "create",
+                    "EKS cluster %s does not exist in region %s" % (self.cluster, self.region or "(default)"),
+                    "create the cluster first (role eks_llm.inference.vpc_eks) or check the cluster name and region",
+                )
+            self.fail("describe", error_cause(exc), kind="EKS cluster", name=self.cluster, exc=exc)
+
+    def wait(self, waiter, what, always=False):
+        """Run an EKS node-group waiter (skipped in check mode, and without O(wait) unless ``always``)."""
+        if self.check_mode or not (self.params["wait"] or always):
+            return
+
+        def status():
+            nodegroup = self.describe()
+            if not nodegroup:
+                return "gone"
+            issues = (nodegroup.get("health") or {}).get("issues") or []
+            return "status %s%s" % (
+                nodegroup.get("status"),
+                "; issues: " + "; ".join("%s %s" % (i.get("code"), i.get("message")) for i in issues) if issues else "",
+            )
+
+        try:
+            run_waiter(
+                self.eks,
+                waiter,
+                self.params["wait_timeout"],
+                self.params["wait_sleep"],
+                describe=status,
+                clusterName=self.cluster,
+                nodegroupName=self.name,
+            )
+        except AwsModuleError as exc:
+            raise AwsModuleError(
+                "Timeout or failure waiting for %s %s on %s to %s: %s; check the node group's health issues in the EKS"
+                " console or with aws eks describe-nodegroup" % (KIND, self.name, self.scope, what, exc.msg),
+                result=self.result,
+                cause=exc.cause,
+            )
+
+    # ---- launch template --------------------------------------------------------------------------
+
+    def describe_launch_template(self):
+        """(template, latest version) of O(launch_template), or (None, None)."""
+        spec = self.params["launch_template"]
+        label = spec.get("name") or spec.get("id")
+        selector = dict(LaunchTemplateIds=[spec["id"]]) if spec.get("id") else dict(LaunchTemplateNames=[spec["name"]])
+        try:
+            templates = self.ec2.describe_launch_templates(aws_retry=True, **selector)["LaunchTemplates"]
+        except AWS_ERRORS as exc:
+            if error_code(exc) in LT_NOT_FOUND:
+                return None, None
+            self.fail("describe", error_cause(exc), kind="launch template", name=label, exc=exc)
+        if not templates:
+            return None, None
+        template = templates[0]
+        try:
+            version = self.ec2.describe_launch_template_versions(
+                aws_retry=True,
+                LaunchTemplateId=template["LaunchTemplateId"],
+                Versions=[str(template["LatestVersionNumber"])],
+            )["LaunchTemplateVersions"][0]
+        except AWS_ERRORS as exc:
+            self.fail("describe the versions of", error_cause(exc), kind="launch template", name=label, exc=exc)
+        return template, version
+
+    def check_template_owner(self, template, name):
+        problem = owner_problem("launch template", name, tag_dict(template.get("Tags")), self.params["owner_tags"])
+        if problem:
+            raise AwsModuleError(problem, result=self.result)
+
+    def ensure_launch_template(self):
+        """Create or update the launch template given with data; return the version to use (None when unknown)."""
+        spec = self.params["launch_template"]
+        data = spec.get("data")
+        if not data:
+            if spec.get("version"):
+                return str(spec["version"])
+            template, dummy = self.describe_launch_template()
+            if template is None:
+                self.fail(
+                    "find", "it does not exist", "create it first, or give launch_template.data",
+                    kind="launch template", name=spec.get("name") or spec.get("id"),
+                )
+            return str(template["LatestVersionNumber"])
+        name = spec["name"]
+        template, latest = self.describe_launch_template()
+        if template is None:
+            self.act("create_launch_template", "create launch template %s" % name)
+            if self.check_mode:
+                return spec.get("version") or None
+            tags = dict((str(k), str(v)) for k, v in (self.params["tags"] or {}).items())
+            kwargs = dict(LaunchTemplateName=name, LaunchTemplateData=data)
+            if tags:
+                kwargs["TagSpecifications"] = [
+                    dict(ResourceType="launch-template", Tags=[dict(Key=k, Value=v) for k, v in sorted(tags.items())])
+                ]
+            try:
+                created = self.ec2.create_launch_template(aws_retry=True, **kwargs)["LaunchTemplate"]
+            except AWS_ERRORS as exc:
+                self.fail("create", error_cause(exc), kind="launch template", name=name, exc=exc)
+            return spec.get("version") or str(created["LatestVersionNumber"])
+        if launch_template_data_equal(latest.get("LaunchTemplateData") or {}, data):
+            return spec.get("version") or str(template["LatestVersionNumber"])
+        self.check_template_owner(template, name)
+        new_version = int(template["LatestVersionNumber"]) + 1
+        self.act(
+            "update_launch_template",
+            "launch template %s: data differ from version %s; add version %s" % (name, template["LatestVersionNumber"], new_version),
         )
-        if params["scaling_config"]:
-            kwargs["scalingConfig"] = scaling(params)
-        for key, api in (("instance_types", "instanceTypes"), ("ami_type", "amiType"), ("disk_size", "diskSize")):
-            if params[key]:
-                kwargs[api] = params[key]
+        if self.check_mode:
+            return spec.get("version") or str(new_version)
+        try:
+            version = self.ec2.create_launch_template_version(
+                aws_retry=True, LaunchTemplateId=template["LaunchTemplateId"], LaunchTemplateData=data
+            )["LaunchTemplateVersion"]
+        except AWS_ERRORS as exc:
+            self.fail("add a version to", error_cause(exc), kind="launch template", name=name, exc=exc)
+        return spec.get("version") or str(version["VersionNumber"])
+
+    def delete_launch_template(self):
+        """Delete the launch template the module owns (O(launch_template.data) given) when it carries the tags."""
+        spec = self.params["launch_template"]
+        if not spec or spec.get("data") is None:
+            return
+        template, dummy = self.describe_launch_template()
+        if template is None:
+            return
+        name = template.get("LaunchTemplateName") or spec.get("name")
+        self.check_template_owner(template, name)
+        if missing_tags(tag_dict(template.get("Tags")), self.params["required_tags"]):
+            return
+        self.act("delete_launch_template", "delete launch template %s" % name)
+        if self.check_mode:
+            return
+        try:
+            self.ec2.delete_launch_template(aws_retry=True, LaunchTemplateId=template["LaunchTemplateId"])
+        except AWS_ERRORS as exc:
+            if error_code(exc) not in LT_NOT_FOUND:
+                self.fail("delete", error_cause(exc), kind="launch template", name=name, exc=exc)
+
+    # ---- node group -------------------------------------------------------------------------------
+
+    def present(self):
+        params = self.params
+        current = self.describe()
+        if current is not None:
+            problem = owner_problem(KIND, self.name, current.get("tags"), params["owner_tags"])
+            if problem:
+                raise AwsModuleError(problem, result=self.result)
+            # Settings EKS cannot change: fail before touching the launch template or the node group.
+            immutable = immutable_changes(current, desired_parameters(params))
+            if immutable:
+                self.fail(
+                    "reconcile",
+                    "EKS cannot change %s in place" % "; ".join(immutable),
+                    "delete the node group (state=absent) and create it again, or give the new settings a new node-group name",
+                )
+        version = None
         if params["launch_template"]:
-            kwargs["launchTemplate"] = dict((k, v) for k, v in params["launch_template"].items() if v)
-        if params["labels"]:
-            kwargs["labels"] = dict((str(k), str(v)) for k, v in params["labels"].items())
-        if params["taints"]:
-            kwargs["taints"] = [dict((k, v) for k, v in t.items() if v is not None) for t in params["taints"]]
-        if params["update_config"]:
-            update_kwargs, _ = plan_config_update({}, dict(update_config=params["update_config"]))
-            kwargs.update(update_kwargs)
-        if params["tags"]:
-            kwargs["tags"] = dict((str(k), str(v)) for k, v in params["tags"].items())
-        result.update(changed=True, changes=["create %s %s" % (KIND, name)])
-        intended = dict(kwargs)
-        intended.setdefault("tags", {})
-        result["diff"] = dict(before={}, after=view(intended))
-        if check_mode:
-            result["nodegroup"] = snake(intended)
-            return result
-        try:
-            created = client.create_nodegroup(**kwargs)["nodegroup"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            raise AwsModuleError(failure_message("create", KIND, name, error_cause(exc), scope), result=result, cause=exc)
+            version = self.ensure_launch_template()
+            self.result["launch_template_version"] = version or ""
+        desired = desired_parameters(params, version)
+
+        if current is None:
+            self.require_cluster()
+            self.act("create", "create %s %s" % (KIND, self.name))
+            intended = dict(desired)
+            intended.setdefault("tags", {})
+            self.result["diff"] = dict(before={}, after=diff_view(intended))
+            if self.check_mode:
+                self.result["nodegroup"] = snake(intended)
+                return self.finish()
+            # EKS takes no empty labels/taints/tags maps at creation: leave them out.
+            create = dict((k, v) for k, v in desired.items() if v not in ({}, []))
+            try:
+                created = self.eks.create_nodegroup(aws_retry=True, **create)["nodegroup"]
+            except AWS_ERRORS as exc:
+                self.fail("create", error_cause(exc), exc=exc)
+            self.wait("nodegroup_active", "become ACTIVE")
+            self.result["nodegroup"] = snake(self.describe() or created)
+            return self.finish()
+
+        changes = nodegroup_changes(current, desired, purge_tags=params["purge_tags"])
+        after = apply_changes(current, desired, changes)
+        self.result["diff"] = dict(before=diff_view(current), after=diff_view(after))
+        lines = describe_changes(current, changes)
+        self.result["changes"].extend(lines)
+        base = dict(clusterName=self.cluster, nodegroupName=self.name)
+        calls = []
+        if changes["config"]:
+            calls.append(("update_config", self.eks.update_nodegroup_config, dict(base, **changes["config"])))
+        if changes["version"]:
+            calls.append(("update_version", self.eks.update_nodegroup_version, dict(base, **changes["version"])))
+        if changes["untag"]:
+            calls.append(("untag", self.eks.untag_resource, dict(resourceArn=current["nodegroupArn"], tagKeys=changes["untag"])))
+        if changes["tags"]:
+            calls.append(("tag", self.eks.tag_resource, dict(resourceArn=current["nodegroupArn"], tags=changes["tags"])))
+        for action, call, kwargs in calls:
+            self.result["actions"].append(action)
+            self.result["changed"] = True
+            if self.check_mode:
+                continue
+            if action == "update_version" and changes["config"]:
+                # EKS runs one update at a time per node group: let the config update finish first.
+                self.wait("nodegroup_active", "become ACTIVE before the launch template version update", always=True)
+            try:
+                call(aws_retry=True, **kwargs)
+            except AWS_ERRORS as exc:
+                self.fail(action.replace("_", " ") + " of", error_cause(exc), exc=exc)
+        if self.check_mode or not self.result["changed"]:
+            self.result["nodegroup"] = snake(after)
+            return self.finish()
+        if changes["config"] or changes["version"]:
+            self.wait("nodegroup_active", "become ACTIVE")
+        self.result["nodegroup"] = snake(self.describe() or after)
+        return self.finish()
+
+    def absent(self):
+        params = self.params
+        current = self.describe()
+        if current is None:
+            self.delete_launch_template()
+            return self.finish()
+        problem = owner_problem(KIND, self.name, current.get("tags"), params["owner_tags"])
+        if problem:
+            raise AwsModuleError(problem, result=self.result)
+        tags = current.get("tags") or {}
+        missing = missing_tags(tags, params["required_tags"])
+        if missing:
+            self.result["nodegroup"] = snake(current)
+            self.result["skipped_reason"] = "%s %s lacks the tags %s (it has %s); left alone" % (
+                KIND,
+                self.name,
+                ", ".join("%s=%s" % kv for kv in sorted(missing.items())),
+                ", ".join("%s=%s" % kv for kv in sorted(tags.items())) or "no tags",
+            )
+            return self.finish()
+        self.result["diff"] = dict(before=diff_view(current), after={})
+        if current.get("status") != "DELETING":
+            self.act("delete", "delete %s %s" % (KIND, self.name))
+            if not self.check_mode:
+                try:
+                    self.eks.delete_nodegroup(aws_retry=True, clusterName=self.cluster, nodegroupName=self.name)
+                except AWS_ERRORS as exc:
+                    if error_code(exc) != "ResourceNotFoundException":
+                        self.fail("delete", error_cause(exc), exc=exc)
+        if self.check_mode:
+            self.delete_launch_template()
+            return self.finish()
         if params["wait"]:
-            wait(client, params, "nodegroup_active", result, "become ACTIVE")
-        result["nodegroup"] = snake(describe(client, cluster, name) or created)
-        return result
-
-    problem = owner_problem(KIND, name, current.get("tags"), params["owner_tags"])
-    if problem:
-        raise AwsModuleError(problem)
-    problems = immutable_problems(current, params)
-    if problems:
-        raise AwsModuleError(
-            failure_message("reconcile", KIND, name, "; ".join(problems), scope, "these settings cannot change; replace the node group")
-        )
-    config_kwargs, changes = plan_config_update(current, params)
-    lt = params["launch_template"] or {}
-    have_version = (current.get("launchTemplate") or {}).get("version")
-    version_change = bool(lt.get("version")) and str(lt["version"]) != str(have_version)
-    if version_change:
-        changes.append("launch_template.version: %s -> %s" % (have_version, lt["version"]))
-    to_set, to_remove = compare_tags(current.get("tags"), params["tags"], params["purge_tags"])
-    if to_set:
-        changes.append("tags set: %s" % ", ".join(sorted(to_set)))
-    if to_remove:
-        changes.append("tags removed: %s" % ", ".join(to_remove))
-    after = dict(current)
-    if "scalingConfig" in config_kwargs:
-        after["scalingConfig"] = config_kwargs["scalingConfig"]
-    if params["labels"] is not None:
-        after["labels"] = dict((str(k), str(v)) for k, v in params["labels"].items())
-    if params["taints"] is not None:
-        after["taints"] = params["taints"]
-    if version_change:
-        after["launchTemplate"] = dict(current.get("launchTemplate") or {}, version=str(lt["version"]))
-    tags = dict(current.get("tags") or {})
-    tags.update(to_set)
-    for key in to_remove:
-        tags.pop(key, None)
-    after["tags"] = tags
-    result.update(changed=bool(changes), changes=changes)
-    result["diff"] = dict(before=view(current), after=view(after))
-    if check_mode or not changes:
-        result["nodegroup"] = snake(after)
-        return result
-    try:
-        if config_kwargs:
-            client.update_nodegroup_config(clusterName=cluster, nodegroupName=name, **config_kwargs)
-        if version_change:
-            if config_kwargs:
-                wait(client, params, "nodegroup_active", result, "become ACTIVE before the version update")
-            lt_ref = dict((k, v) for k, v in lt.items() if v and k in ("id", "name"))
-            lt_ref["version"] = str(lt["version"])
-            client.update_nodegroup_version(clusterName=cluster, nodegroupName=name, launchTemplate=lt_ref)
-        if to_remove:
-            client.untag_resource(resourceArn=current["nodegroupArn"], tagKeys=to_remove)
-        if to_set:
-            client.tag_resource(resourceArn=current["nodegroupArn"], tags=to_set)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        raise AwsModuleError(failure_message("update", KIND, name, error_cause(exc), scope), result=result, cause=exc)
-    if (config_kwargs or version_change) and params["wait"]:
-        wait(client, params, "nodegroup_active", result, "become ACTIVE")
-    result["nodegroup"] = snake(describe(client, cluster, name) or after)
-    return result
-
-
-def ensure_absent(client, params, check_mode):
-    cluster, name = params["cluster_name"], params["name"]
-    scope = "cluster %s" % cluster
-    result = dict(changed=False, changes=[], nodegroup={})
-    current = describe(client, cluster, name)
-    if current is None:
-        return result
-    problem = owner_problem(KIND, name, current.get("tags"), params["owner_tags"])
-    if problem:
-        raise AwsModuleError(problem)
-    deleting = current.get("status") == "DELETING"
-    result.update(changed=not deleting, changes=[] if deleting else ["delete %s %s" % (KIND, name)])
-    result["diff"] = dict(before=view(current), after={})
-    if check_mode:
-        return result
-    if not deleting:
-        try:
-            client.delete_nodegroup(clusterName=cluster, nodegroupName=name)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                raise AwsModuleError(failure_message("delete", KIND, name, error_cause(exc), scope), result=result, cause=exc)
-    if params["wait"]:
-        wait(client, params, "nodegroup_deleted", result, "be deleted")
-    return result
+            self.wait("nodegroup_deleted", "be deleted")
+            # The launch template can go only once no node group uses it.
+            self.delete_launch_template()
+        elif params["launch_template"] and params["launch_template"].get("data") is not None:
+            self.result["changes"].append("launch template kept: wait=false, the node group may still use it")
+        return self.finish()
 
 
 def main():
     module = AnsibleAWSModule(
         argument_spec=argument_spec(),
-        required_if=[("state", "present", ("node_role", "subnets"))],
+        required_if=[("state", "present", ("node_role", "subnets", "scaling_config"))],
         supports_check_mode=True,
     )
-    client = module.client("eks")
+    retry = AWSRetry.jittered_backoff(retries=10)
+    manager = NodegroupManager(
+        module.client("eks", retry_decorator=retry),
+        module.client("ec2", retry_decorator=retry),
+        module.params,
+        module.check_mode,
+        region=module.region,
+    )
     try:
-        if module.params["state"] == "present":
-            result = ensure_present(client, module.params, module.check_mode)
-        else:
-            result = ensure_absent(client, module.params, module.check_mode)
+        result = manager.present() if module.params["state"] == "present" else manager.absent()
     except AwsModuleError as exc:
         result = dict(exc.result)
         if not module._diff:
             result.pop("diff", None)
+        result["duration"] = round(time.monotonic() - manager.started, 3)
         module.fail_json(msg=exc.msg, exception=traceback.format_exc(), **result)
     if not module._diff:
         result.pop("diff", None)

@@ -1,8 +1,9 @@
 """moto in server mode on 127.0.0.1: the stand-in for AWS (a test double, not AWS).
 
-Started as a real separate process (moto's server, through ``moto_extensions.py``, which adds EC2
-actions moto lacks); clients reach it through the standard ``AWS_ENDPOINT_URL`` environment variable,
-which botocore honours.
+Started as a real separate process (plain ``python -m moto.server``, nothing added to it); clients reach
+it through the standard ``AWS_ENDPOINT_URL`` environment variable, which botocore honours. APIs moto
+does not implement (for example EC2 placement groups in moto 5.2.5) are switched off in the code under
+test and covered by unit tests instead, never emulated here.
 """
 
 import os
@@ -31,8 +32,6 @@ def free_port():
 # (arn:aws:iam::aws:policy/...) only when it loads them, which it does not by default
 # (moto/settings.py load_iam_aws_managed_policies); AWS always has them.
 SERVER_ENV = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
-# moto's server plus the EC2 actions moto lacks (placement groups), see moto_extensions.py.
-EXTENDED_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "moto_extensions.py")
 
 
 class MotoServer:
@@ -53,7 +52,7 @@ class MotoServer:
         """Start the server; with ``detach`` it outlives this process (its own session)."""
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
-            [sys.executable, EXTENDED_SERVER, "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=dict(os.environ, **(SERVER_ENV if self.load_managed_policies else {})),

@@ -164,9 +164,19 @@ def test_scenario_group_vars_reach_the_roles():
     task = result["plays"][-1]["tasks"][-1]
     shown = json.loads(task["hosts"]["localhost"]["msg"])
     assert shown["gpu_nodegroup_node_groups"][0]["instance_type"] == expected["gpu_nodegroup_node_groups"][0]["instance_type"]
-    assert shown["benchmark_concurrency"] == expected["benchmark_concurrency"]
+    assert shown["benchmark_sweep"]["concurrency"] == expected["benchmark_sweep"]["concurrency"]
     # a per-environment value from the inventory reaches the same play
     assert shown["eks_llm_cluster_name"] == "eks-llm-rehearsal"
+
+
+def test_every_scenario_group_vars_file_is_linked_for_playbooks():
+    """playbooks/group_vars/<file> links to group_vars/<file> (file links: ansible-test refuses directory links)."""
+    root = os.path.join(REPO, "group_vars")
+    linked = os.path.join(REPO, "playbooks", "group_vars")
+    for name in sorted(os.listdir(root)):
+        link = os.path.join(linked, name)
+        assert os.path.islink(link), "playbooks/group_vars/%s is missing: ln -s ../../group_vars/%s %s" % (name, name, link)
+        assert os.path.realpath(link) == os.path.realpath(os.path.join(root, name))
 
 
 def test_site_rejects_an_unknown_scenario():

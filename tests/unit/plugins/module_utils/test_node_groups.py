@@ -3,7 +3,9 @@
 Expected values come from sources independent of the code under test: the botocore EKS service
 model shipped in the venv (AMI types, capacity types, taint effects), the Kubernetes core/v1 Taint
 effects, AWS's published EFA interface counts (EC2 accelerated-computing specifications: p5.48xlarge
-32 EFA interfaces on 32 network cards, p4d.24xlarge 4) and the scenario fact sheet.
+32 EFA interfaces on 32 network cards, p4d.24xlarge 4) and the scenario fact sheet. The node-group
+reconciliation decisions are tested in test_aws_nodegroup.py, the launch-template data in
+test_aws_launch_template.py.
 """
 
 import copy
@@ -249,93 +251,3 @@ def test_managed_mode_needs_a_node_group_and_karpenter_does_not():
     (error,) = errors_of([])
     assert error == "gpu_nodegroup_node_groups is empty; gpu_nodegroup_mode 'managed' needs at least one node group"
     assert plan([], mode="karpenter")["node_groups"] == []
-
-
-# ---- reconciliation decisions -------------------------------------------------------------------------
-
-CURRENT = dict(
-    nodeRole="arn:aws:iam::123456789012:role/n",
-    amiType="AL2_x86_64_GPU",
-    capacityType="ON_DEMAND",
-    instanceTypes=["g4dn.xlarge"],
-    subnets=["subnet-a", "subnet-b"],
-    diskSize=100,
-    scalingConfig={"minSize": 4, "maxSize": 4, "desiredSize": 4},
-    labels={"nvidia.com/gpu.present": "true"},
-    taints=[{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}],
-    tags={"eks_llm.inference/cluster": "eks-llm"},
-)
-
-
-def desired(**changes):
-    item = copy.deepcopy(CURRENT)
-    item.update(changes)
-    return item
-
-
-def test_same_settings_need_no_call():
-    changes = ng.nodegroup_changes(CURRENT, desired(subnets=["subnet-b", "subnet-a"]))
-    assert changes == dict(immutable=[], config={}, version=None, tags={})
-
-
-def test_scaling_labels_and_taints_are_updated_in_place():
-    changes = ng.nodegroup_changes(
-        CURRENT,
-        desired(
-            scalingConfig={"minSize": 2, "maxSize": 6, "desiredSize": 3},
-            labels={"team": "llm"},
-            taints=[{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_EXECUTE"}],
-        ),
-    )
-    assert changes["immutable"] == []
-    assert changes["config"] == {
-        "scalingConfig": {"minSize": 2, "maxSize": 6, "desiredSize": 3},
-        "labels": {"addOrUpdateLabels": {"team": "llm"}, "removeLabels": ["nvidia.com/gpu.present"]},
-        # a taint is identified by key and effect: a new effect is a new taint, the old one goes
-        "taints": {
-            "addOrUpdateTaints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_EXECUTE"}],
-            "removeTaints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}],
-        },
-    }
-
-
-def test_new_taint_value_is_an_update():
-    changes = ng.nodegroup_changes(
-        CURRENT, desired(taints=[{"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}])
-    )
-    assert changes["config"] == {
-        "taints": {"addOrUpdateTaints": [{"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}]}
-    }
-
-
-@pytest.mark.parametrize(
-    "field, value",
-    [
-        ("instanceTypes", ["g5.xlarge"]),
-        ("amiType", "AL2023_x86_64_NVIDIA"),
-        ("capacityType", "SPOT"),
-        ("diskSize", 200),
-    ],
-)
-def test_immutable_fields_are_reported(field, value):
-    changes = ng.nodegroup_changes(CURRENT, desired(**{field: value}))
-    assert len(changes["immutable"]) == 1 and changes["immutable"][0].startswith(field + ": ")
-
-
-def test_new_launch_template_version_is_rolled_out():
-    current = dict(CURRENT, launchTemplate={"name": "lt", "id": "lt-1", "version": "1"})
-    changes = ng.nodegroup_changes(current, desired(launchTemplate={"name": "lt", "version": "2"}))
-    assert changes["version"] == {"launchTemplate": {"name": "lt", "version": "2"}}
-    assert changes["immutable"] == []
-
-
-def test_launch_template_data_comparison_ignores_types_and_added_keys():
-    desired_data = {"NetworkInterfaces": [{"DeviceIndex": 0, "Groups": ["sg-1", "sg-2"], "DeleteOnTermination": True}]}
-    current = {
-        "NetworkInterfaces": [
-            {"DeviceIndex": "0", "Groups": ["sg-2", "sg-1"], "DeleteOnTermination": "true", "Extra": 1}
-        ]
-    }
-    assert ng.launch_template_data_equal(current, desired_data)
-    current["NetworkInterfaces"][0]["DeviceIndex"] = 1
-    assert not ng.launch_template_data_equal(current, desired_data)
