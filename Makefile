@@ -43,7 +43,7 @@ sanity: venv ## ansible-test sanity (python 3.11) in a temporary collection tree
 	 test -f $$cache || { mkdir -p $$(dirname $$cache); cp tools/get_pip_offline.py $$cache; }
 	rm -rf build/sanity && mkdir -p $(SANITY_ROOT)
 	git ls-files -z --cached --others --exclude-standard -- . ':!tools' ':!benchmarks' ':!.ci' \
-		| xargs -0 -I{} cp -P --parents {} $(SANITY_ROOT)/
+		| tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C $(SANITY_ROOT)
 	@sp=$$($(PY) -c "import ansible_collections; print(list(ansible_collections.__path__)[0])"); \
 	 for ns in amazon community kubernetes; do ln -sfn $$sp/$$ns build/sanity/ansible_collections/$$ns; done
 	cd $(SANITY_ROOT) && git init -q && git add -A && \
