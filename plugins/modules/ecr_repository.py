@@ -111,7 +111,6 @@ changes:
   sample: ["scan_on_push: False -> True"]
 """
 
-import traceback
 
 try:
     import botocore
@@ -127,6 +126,7 @@ from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common impor
     error_cause,
     error_code,
     failure_message,
+    finish,
     owner_problem,
 )
 
@@ -286,19 +286,8 @@ def main():
         supports_check_mode=True,
     )
     client = module.client("ecr")
-    try:
-        if module.params["state"] == "present":
-            result = ensure_present(client, module.params, module.check_mode)
-        else:
-            result = ensure_absent(client, module.params, module.check_mode)
-    except AwsModuleError as exc:
-        result = dict(exc.result)
-        if not module._diff:
-            result.pop("diff", None)
-        module.fail_json(msg=exc.msg, exception=traceback.format_exc(), **result)
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    ensure = ensure_present if module.params["state"] == "present" else ensure_absent
+    finish(module, lambda: ensure(client, module.params, module.check_mode))
 
 
 if __name__ == "__main__":

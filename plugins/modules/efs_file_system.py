@@ -129,7 +129,6 @@ changes:
 """
 
 import time
-import traceback
 
 try:
     import botocore
@@ -144,6 +143,7 @@ from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common impor
     compare_tags,
     error_cause,
     failure_message,
+    finish,
     owner_problem,
     wait_arg_spec,
 )
@@ -396,19 +396,8 @@ def ensure_absent(client, params, check_mode):
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
     client = module.client("efs")
-    try:
-        if module.params["state"] == "present":
-            result = ensure_present(client, module.params, module.check_mode)
-        else:
-            result = ensure_absent(client, module.params, module.check_mode)
-    except AwsModuleError as exc:
-        result = dict(exc.result)
-        if not module._diff:
-            result.pop("diff", None)
-        module.fail_json(msg=exc.msg, exception=traceback.format_exc(), **result)
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    ensure = ensure_present if module.params["state"] == "present" else ensure_absent
+    finish(module, lambda: ensure(client, module.params, module.check_mode))
 
 
 if __name__ == "__main__":

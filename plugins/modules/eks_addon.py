@@ -169,7 +169,6 @@ duration:
 """
 
 import re
-import traceback
 
 try:
     import botocore
@@ -186,6 +185,7 @@ from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common impor
     error_cause,
     error_code,
     failure_message,
+    finish,
     parse_configuration,
     run_waiter,
     same_configuration,
@@ -477,16 +477,7 @@ def main():
         argument_spec=argument_spec(),
         supports_check_mode=True,
     )
-    try:
-        result = run_module(module)
-    except AwsModuleError as exc:
-        result = dict(exc.result)
-        if not module._diff:
-            result.pop("diff", None)
-        module.fail_json(msg=exc.msg, exception=traceback.format_exc(), **result)
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    finish(module, lambda: run_module(module))
 
 
 if __name__ == "__main__":

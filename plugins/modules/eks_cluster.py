@@ -168,7 +168,6 @@ duration:
   sample: 612.4
 """
 
-import traceback
 
 try:
     import botocore
@@ -184,6 +183,7 @@ from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common impor
     error_cause,
     error_code,
     failure_message,
+    finish,
     owner_problem,
     run_waiter,
     wait_arg_spec,
@@ -459,16 +459,7 @@ def main():
         required_if=[("state", "present", ("role_arn", "subnets"))],
         supports_check_mode=True,
     )
-    try:
-        result = run_module(module)
-    except AwsModuleError as exc:
-        result = dict(exc.result)
-        if not module._diff:
-            result.pop("diff", None)
-        module.fail_json(msg=exc.msg, exception=traceback.format_exc(), **result)
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    finish(module, lambda: run_module(module))
 
 
 if __name__ == "__main__":

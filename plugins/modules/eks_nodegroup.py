@@ -347,7 +347,6 @@ duration:
 """
 
 import time
-import traceback
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError
@@ -365,6 +364,7 @@ from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common impor
     error_cause,
     error_code,
     failure_message,
+    finish,
     owner_problem,
     run_waiter,
     wait_arg_spec,
@@ -771,17 +771,11 @@ def main():
         module.check_mode,
         region=module.region,
     )
-    try:
-        result = manager.present() if module.params["state"] == "present" else manager.absent()
-    except AwsModuleError as exc:
-        result = dict(exc.result)
-        if not module._diff:
-            result.pop("diff", None)
-        result["duration"] = round(time.monotonic() - manager.started, 3)
-        module.fail_json(msg=exc.msg, exception=traceback.format_exc(), **result)
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    finish(
+        module,
+        manager.present if module.params["state"] == "present" else manager.absent,
+        on_failure=lambda: {"duration": round(time.monotonic() - manager.started, 3)},
+    )
 
 
 if __name__ == "__main__":

@@ -143,7 +143,6 @@ changes:
   sample: ["role_arn: arn:aws:iam::123456789012:role/a -> arn:aws:iam::123456789012:role/b"]
 """
 
-import traceback
 
 try:
     import botocore
@@ -159,6 +158,7 @@ from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common impor
     error_cause,
     error_code,
     failure_message,
+    finish,
     run_waiter,
     wait_arg_spec,
 )
@@ -383,16 +383,7 @@ def main():
         required_if=[("state", "present", ("role_arn",))],
         supports_check_mode=True,
     )
-    try:
-        result = run_module(module)
-    except AwsModuleError as exc:
-        result = dict(exc.result)
-        if not module._diff:
-            result.pop("diff", None)
-        module.fail_json(msg=exc.msg, exception=traceback.format_exc(), **result)
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    finish(module, lambda: run_module(module))
 
 
 if __name__ == "__main__":

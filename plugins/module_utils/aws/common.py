@@ -16,6 +16,7 @@ import copy
 import json
 import math
 import time
+import traceback
 
 try:
     import botocore
@@ -226,3 +227,24 @@ def error_cause_from_response(response):
                 )
             return text
     return ""
+
+
+def finish(module, operation, on_failure=None):
+    """Run ``operation()`` and end the module with its result.
+
+    An AwsModuleError ends it with ``fail_json`` (message, traceback and the partial result the
+    error carries, updated with ``on_failure()`` when given); ``diff`` is returned only in diff mode.
+    """
+    try:
+        result = operation()
+    except AwsModuleError as exc:
+        result = dict(exc.result)
+        if on_failure is not None:
+            result.update(on_failure())
+        if not module._diff:
+            result.pop("diff", None)
+        module.fail_json(msg=exc.msg, exception=traceback.format_exc(), **result)
+        return
+    if not module._diff:
+        result.pop("diff", None)
+    module.exit_json(**result)
