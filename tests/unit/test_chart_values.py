@@ -291,17 +291,17 @@ def kps_chart():
 
 
 def test_checker_rejects_a_mistyped_key(adapter_chart):
-    errors, _ = check_values(adapter_chart, {"prometheus": {"urll": "http://x"}}, "t")
+    errors, _notes = check_values(adapter_chart, {"prometheus": {"urll": "http://x"}}, "t")
     assert len(errors) == 1 and "prometheus.urll" in errors[0]
 
 
 def test_checker_rejects_a_string_boolean(adapter_chart):
-    errors, _ = check_values(adapter_chart, {"rules": {"default": "false"}}, "t")
+    errors, _notes = check_values(adapter_chart, {"rules": {"default": "false"}}, "t")
     assert len(errors) == 1 and "boolean" in errors[0]
 
 
 def test_checker_rejects_unknown_rule_item_keys(adapter_chart):
-    errors, _ = check_values(adapter_chart, {"rules": {"custom": [{"seriesQuerry": "x"}]}}, "t")
+    errors, _notes = check_values(adapter_chart, {"rules": {"custom": [{"seriesQuerry": "x"}]}}, "t")
     assert len(errors) == 1 and "seriesQuerry" in errors[0]
 
 
@@ -313,7 +313,7 @@ def test_checker_accepts_free_form_maps_and_jinja(adapter_chart):
 
 
 def test_checker_reads_subchart_values(kps_chart):
-    errors, _ = check_values(kps_chart, {"grafana": {"admin": {"existingSecret": "s"}}}, "t")
+    errors, _notes = check_values(kps_chart, {"grafana": {"admin": {"existingSecret": "s"}}}, "t")
     assert not errors
-    errors, _ = check_values(kps_chart, {"grafana": {"admin": {"existingSecrett": "s"}}}, "t")
+    errors, _notes = check_values(kps_chart, {"grafana": {"admin": {"existingSecrett": "s"}}}, "t")
     assert len(errors) == 1

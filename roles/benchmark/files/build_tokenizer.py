@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build the rehearsal tokenizer with the `tokenizers` library (no Hugging Face hub access).
 
 A WordLevel model over the words the inference simulator emits, split on whitespace only, so

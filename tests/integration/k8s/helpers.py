@@ -13,3 +13,13 @@ def wait_for(predicate, timeout, interval=0.5, message="condition"):
             return last
         time.sleep(interval)
     raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (timeout, message, last))
+
+
+def fetched_if(fetch, accept):
+    """A ``wait_for`` predicate: call ``fetch`` and return its result when ``accept(result)``, else None."""
+
+    def predicate():
+        value = fetch()
+        return value if accept(value) else None
+
+    return predicate

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.integration.k8s.helpers import wait_for
+from tests.integration.k8s.helpers import fetched_if, wait_for
 
 pytestmark = pytest.mark.k8s
 
@@ -49,7 +49,7 @@ def test_ready_delay_annotation(k8s, namespace):
     core = _core(k8s)
     core.create_namespaced_pod(namespace, _pod("slow-pull", {"testbed.eks-llm/ready-delay": "%ds" % delay}))
     started = wait_for(
-        lambda: (lambda p: p if p.status.pod_ip else None)(core.read_namespaced_pod("slow-pull", namespace)),
+        fetched_if(lambda: core.read_namespaced_pod("slow-pull", namespace), lambda p: p.status.pod_ip),
         30,
         message="pod started on a fake node",
     )
@@ -61,8 +61,9 @@ def test_ready_delay_annotation(k8s, namespace):
     assert pod.status.container_statuses[0].state.waiting.reason == "ContainerCreating"
 
     ready = wait_for(
-        lambda: (lambda p: p if (_condition(p, "Ready") and _condition(p, "Ready").status == "True") else None)(
-            core.read_namespaced_pod("slow-pull", namespace)
+        fetched_if(
+            lambda: core.read_namespaced_pod("slow-pull", namespace),
+            lambda p: _condition(p, "Ready") and _condition(p, "Ready").status == "True",
         ),
         delay + 30,
         message="pod Ready after the delay",
@@ -77,7 +78,7 @@ def test_never_ready_annotation(k8s, namespace):
     core = _core(k8s)
     core.create_namespaced_pod(namespace, _pod("stuck", {"testbed.eks-llm/behavior": "never-ready"}))
     pod = wait_for(
-        lambda: (lambda p: p if p.status.phase == "Running" else None)(core.read_namespaced_pod("stuck", namespace)),
+        fetched_if(lambda: core.read_namespaced_pod("stuck", namespace), lambda p: p.status.phase == "Running"),
         30,
         message="pod Running",
     )

@@ -7,7 +7,7 @@ kube-apiserver, kube-scheduler (with the my-scheduler profile), kube-controller-
 
 import pytest
 
-from tests.integration.k8s.helpers import wait_for
+from tests.integration.k8s.helpers import fetched_if, wait_for
 
 pytestmark = pytest.mark.k8s
 
@@ -100,8 +100,9 @@ def test_lws_groups_scheduled_on_gpu_nodes_and_ready(k8s, namespace):
     assert sorted(sts) == ["trtllm", "trtllm-0", "trtllm-1"]
 
     pods = wait_for(
-        lambda: (lambda p: p if len(p) == 4 and all(_ready(x) for x in p) else None)(
-            _pods(k8s, namespace, "leaderworkerset.sigs.k8s.io/name=trtllm")
+        fetched_if(
+            lambda: _pods(k8s, namespace, "leaderworkerset.sigs.k8s.io/name=trtllm"),
+            lambda p: len(p) == 4 and all(_ready(x) for x in p),
         ),
         120,
         message="4 Ready LWS pods",
@@ -210,7 +211,7 @@ def test_my_scheduler_places_neuron_pod_on_inf2(k8s, namespace):
     }
     _core(k8s).create_namespaced_pod(namespace, pod)
     scheduled = wait_for(
-        lambda: (lambda p: p if p.spec.node_name else None)(_core(k8s).read_namespaced_pod("neuron-vllm", namespace)),
+        fetched_if(lambda: _core(k8s).read_namespaced_pod("neuron-vllm", namespace), lambda p: p.spec.node_name),
         60,
         message="pod bound by my-scheduler",
     )

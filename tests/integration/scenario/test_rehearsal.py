@@ -79,7 +79,10 @@ def test_aws_resources_exist_on_moto(rehearsal):
     scenario, cluster = _scenario(), _inventory()["eks_llm_cluster_name"]
     eks = _boto(rehearsal, "eks")
     assert eks.describe_cluster(name=cluster)["cluster"]["version"] == scenario["eks_llm_kubernetes_version"]
-    groups = {name: eks.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"] for name in eks.list_nodegroups(clusterName=cluster)["nodegroups"]}
+    groups = {
+        name: eks.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]
+        for name in eks.list_nodegroups(clusterName=cluster)["nodegroups"]
+    }
     core = scenario["vpc_eks_core_node_group"]
     gpu = scenario["gpu_nodegroup_node_groups"][0]
     assert groups[core["name"]]["instanceTypes"] == core["instance_types"]

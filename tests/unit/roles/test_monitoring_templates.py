@@ -87,7 +87,8 @@ def test_service_monitor_selects_the_triton_service(role):
     assert sm["metadata"]["name"] == "triton-server"
     assert sm["spec"]["namespaceSelector"]["matchNames"] == [svc["metadata"]["namespace"]]
     assert all(svc["metadata"]["labels"].get(k) == v for k, v in sm["spec"]["selector"]["matchLabels"].items())
-    assert sm["spec"]["endpoints"][0]["port"] == "metrics" in [p["name"] for p in svc["spec"]["ports"]]
+    assert sm["spec"]["endpoints"][0]["port"] == "metrics"
+    assert "metrics" in [p["name"] for p in svc["spec"]["ports"]]
     assert sm["spec"]["endpoints"][0]["interval"] == "15s"
     labels = sm["metadata"]["labels"]
     assert labels["app.kubernetes.io/managed-by"] == "eks_llm.inference"

@@ -192,7 +192,7 @@ def test_waker_learns_to_wake_early_and_stays_bounded():
     assert lates[0] == pytest.approx(0.0008)
     assert abs(lates[-1]) < 0.00005  # converged: tokens leave on their deadline
     assert waker.early == pytest.approx(0.0008, abs=0.00005)
-    waker, _ = asyncio.run(run(0.050, 400))
+    waker, _lates = asyncio.run(run(0.050, 400))
     assert waker.early == Waker.MAX_EARLY  # never more than MAX_EARLY ahead
 
 
@@ -209,13 +209,13 @@ async def _http(port, method, path, body=None):
     await writer.drain()
     raw = await reader.read()
     writer.close()
-    head, _, payload = raw.partition(b"\r\n\r\n")
+    head, _separator, payload = raw.partition(b"\r\n\r\n")
     lines = head.decode().split("\r\n")
     headers = dict((k.lower(), v.strip()) for k, v in (line.split(":", 1) for line in lines[1:]))
     if headers.get("transfer-encoding") == "chunked":
         chunks, rest = [], payload
         while True:
-            size, _, rest = rest.partition(b"\r\n")
+            size, _separator, rest = rest.partition(b"\r\n")
             n = int(size, 16)
             if n == 0:
                 break
@@ -321,7 +321,7 @@ def test_models_health_triton_and_default_output_tokens():
 def test_error_rate_answers_500_and_counts_failures():
     async def go(port, sim):
         statuses = []
-        for _ in range(20):
+        for _request in range(20):
             statuses.append(
                 (await _http(port, "POST", "/v1/completions", {"model": "sim/m", "prompt": "a", "max_tokens": 1}))[0]
             )

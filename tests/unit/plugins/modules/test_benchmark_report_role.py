@@ -45,7 +45,7 @@ def test_readme_table_matches_argument_specs():
         readme = handle.read()
     assert "| Variable | Required | Default | Description |" in readme
     names = re.findall(r"^\| `([a-z_]+)` \| (yes|no) \|", readme, re.M)
-    assert sorted(n for n, _ in names) == sorted(options)
+    assert sorted(name for name, _required in names) == sorted(options)
     for name, req in names:
         assert (req == "yes") == bool(options[name].get("required")), name
 
@@ -81,7 +81,7 @@ def _render_vars(**overrides):
     values.update(overrides)
     sweep = dict(role_vars["__benchmark_sweep_defaults"])
     sweep.update(values.pop("benchmark_sweep"))
-    values.update({k: v for k, v in role_vars.items()})
+    values.update(role_vars)
     values["__benchmark_sweep"] = sweep
     values["__benchmark_labels"] = {
         "app.kubernetes.io/name": "benchmark",

@@ -164,7 +164,7 @@ def test_latest_and_default_versions_are_resolved(client):
     }
     cluster = {"cluster": {"name": CLUSTER, "version": "1.33"}}
     with Stubber(client) as stub:
-        for _ in range(2):
+        for _attempt in range(2):
             stub.add_response("describe_cluster", cluster, {"name": CLUSTER})
             stub.add_response("describe_addon_versions", versions, {"addonName": "vpc-cni", "kubernetesVersion": "1.33"})
         assert eks_addon.resolve_version(client, CLUSTER, "vpc-cni", "latest") == "v1.19.10-eksbuild.1"
@@ -220,7 +220,7 @@ def test_wait_timeout_sets_max_attempts(client):
     with Stubber(client) as stub:
         not_found(stub, **DESCRIBE)
         stub.add_response("create_addon", {"addon": addon(status="CREATING")}, None)
-        for _ in range(3):  # wait_timeout 15 / wait_sleep 5 = 3 attempts, then a timeout
+        for _attempt in range(3):  # wait_timeout 15 / wait_sleep 5 = 3 attempts, then a timeout
             stub.add_response("describe_addon", {"addon": addon(status="CREATING")}, DESCRIBE)
         stub.add_response("describe_addon", {"addon": addon(status="CREATING")}, DESCRIBE)  # last-status read
         with pytest.raises(common.AwsModuleError) as err:

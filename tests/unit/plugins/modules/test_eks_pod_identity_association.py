@@ -176,7 +176,7 @@ def test_create_error_is_explained(client):
 def test_cluster_that_never_gets_active_times_out_with_its_status(client):
     with Stubber(client) as stub:
         stub.add_response("list_pod_identity_associations", {"associations": []}, LIST)
-        for _ in range(2):  # wait_timeout 10 / wait_sleep 5
+        for _attempt in range(2):  # wait_timeout 10 / wait_sleep 5
             stub.add_response("describe_cluster", {"cluster": {"name": CLUSTER, "status": "UPDATING"}}, {"name": CLUSTER})
         with pytest.raises(common.AwsModuleError) as err:
             mod.ensure_present(client, params(wait_timeout=10, wait_sleep=5), check_mode=False)
