@@ -645,6 +645,7 @@ def render_plots(results, dpi=80):
         )
     ax.set_xlabel("concurrency")
     ax.set_ylabel("output tokens/s")
+    ax.ticklabel_format(axis="both", style="plain", useOffset=False)
     ax.set_title("%s: output tokens/s vs concurrency" % title)
     ax.grid(True, alpha=0.3)
     ax.legend()
@@ -670,6 +671,7 @@ def render_plots(results, dpi=80):
         )
     ax.set_xlabel("concurrency")
     ax.set_ylabel("ms")
+    ax.ticklabel_format(axis="both", style="plain", useOffset=False)
     ax.set_title("%s: TTFT and ITL (p50, p99) vs concurrency" % title)
     ax.grid(True, alpha=0.3)
     if plotted:
@@ -695,6 +697,7 @@ def render_plots(results, dpi=80):
         ax.legend()
     ax.set_xlabel("p99 request latency (ms)")
     ax.set_ylabel("output tokens/s")
+    ax.ticklabel_format(axis="both", style="plain", useOffset=False)
     ax.set_title("%s: output tokens/s vs p99 latency" % title)
     ax.grid(True, alpha=0.3)
     finish(fig, PLOT_FILES[2])
