@@ -21,10 +21,10 @@ def testbed_kubeconfig():
 
     if os.environ.get("EKS_LLM_TESTBED_KUBECONFIG"):
         return os.environ["EKS_LLM_TESTBED_KUBECONFIG"]
-    if testbed.is_up():
-        return testbed.KUBECONFIG
-    print("\n[stand-in] starting the local test cluster (kwok fake nodes, scenario triton_vllm)")
-    return testbed.ensure_up(scenario="triton_vllm")
+    # Always (re)apply the scenario's fake nodes: a test bed started by other tests may carry other
+    # node groups. replace=False keeps those, so a shared test bed keeps working for its other users.
+    print("\n[stand-in] local test cluster (kwok fake nodes) with the triton_vllm node groups")
+    return testbed.ensure_up(scenario="triton_vllm", replace=False)
 
 
 @pytest.fixture(scope="session")
