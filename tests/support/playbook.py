@@ -27,6 +27,12 @@ class PlaybookResult:
             )
 
     def total(self, key):
+        """Sum of one recap column over the hosts; raises when the run printed no PLAY RECAP (it crashed
+        before or while running), so that a `changed == 0` check can never pass on a run that did nothing."""
+        if not self.recap:
+            raise AssertionError(
+                "ansible-playbook printed no PLAY RECAP (rc=%s); output tail:\n%s" % (self.returncode, self.output[-3000:])
+            )
         return sum(host[key] for host in self.recap.values())
 
     @property

@@ -63,6 +63,13 @@ def test_defaults_and_argument_spec_agree(role):
             assert name not in defaults, "%s.%s is required yet has a value in defaults" % (role, name)
         else:
             assert name in defaults, "%s.%s is optional but has no value in defaults/main.yml" % (role, name)
+            assert option.get("default") == defaults[name], "%s.%s: argument-spec default %r differs from defaults/main.yml %r" % (
+                role,
+                name,
+                option.get("default"),
+                defaults[name],
+            )
+        assert option.get("description"), "%s.%s has no description" % (role, name)
     for name in options:
         assert name.startswith(role + "_"), "%s: input %s is not prefixed with the role name" % (role, name)
 
@@ -102,6 +109,65 @@ def test_readme_variable_table_matches_argument_spec(role):
     for name, cells in rows.items():
         required = cells[1].lower() in ("yes", "true", "required")
         assert required == bool(options[name].get("required")), "%s README says required=%s for %s" % (role, cells[1], name)
+
+
+README_SECTIONS = ["Requirements", "Role Variables", "Dependencies", "Example Playbook", "License"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_readme_sections_in_the_common_order(role):
+    """Every role README has the same sections in the same order (other sections may sit between them)."""
+    with open(os.path.join(ROLES_DIR, role, "README.md")) as handle:
+        headings = [line[3:].strip() for line in handle.read().splitlines() if line.startswith("## ")]
+    present = [h for h in headings if h in README_SECTIONS]
+    assert present == README_SECTIONS, "%s/README.md sections %s, expected %s in this order" % (role, headings, README_SECTIONS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_readme_table_lists_the_spec_in_order(role):
+    options = _spec_options(role)
+    assert list(_readme_table(role)) == list(options), "%s README table must list the spec options in order" % role
+
+
+def _scenarios():
+    return _load(os.path.join(REPO, "playbooks", "scenarios.yml"))["eks_llm_scenarios"]
+
+
+def _site_imports():
+    return [play["ansible.builtin.import_playbook"] for play in yaml.safe_load(open(os.path.join(REPO, "site.yml")))]
+
+
+def test_site_imports_the_opening_then_every_scenario_playbook():
+    imports = _site_imports()
+    assert imports[0] == "playbooks/open.yml"
+    assert sorted(imports[1:]) == sorted("playbooks/%s.yml" % name for name in _scenarios())
+
+
+@pytest.mark.parametrize("playbook", ["playbooks/destroy.yml", "playbooks/show_config.yml"])
+def test_other_entry_points_share_the_opening(playbook):
+    plays = _load_all(playbook)
+    assert plays[0].get("ansible.builtin.import_playbook") == "open.yml", playbook
+
+
+def _load_all(relpath):
+    with open(os.path.join(REPO, relpath)) as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.mark.parametrize("scenario", sorted(_scenarios()))
+def test_scenario_playbook_matches_the_scenario_list(scenario):
+    """The stages and roles of playbooks/<scenario>.yml are the ones playbooks/scenarios.yml lists
+    (destroy.yml and validation read the list), and every play targets the scenario's group."""
+    stages = _scenarios()[scenario]["stages"]
+    assert os.path.exists(os.path.join(REPO, "group_vars", "scenario_%s.yml" % scenario))
+    found = {}
+    for play in _load_all("playbooks/%s.yml" % scenario):
+        assert play["hosts"] == "scenario_%s" % scenario, play["name"]
+        tags = [t for t in play.get("tags", []) if t in stages]
+        assert len(tags) == 1, "play %r must carry exactly one stage tag of %s" % (play["name"], list(stages))
+        roles = [r["role"].split(".")[-1] if isinstance(r, dict) else r.split(".")[-1] for r in play.get("roles", [])]
+        found.setdefault(tags[0], []).extend(roles)
+    assert found == stages
 
 
 def _modules():

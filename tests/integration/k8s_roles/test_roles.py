@@ -27,7 +27,14 @@ def _run(cmd, env, timeout=1800):
 
 
 @pytest.mark.molecule
-@pytest.mark.parametrize("scenario", ["monitoring", "triton_vllm"])
+MOLECULE_SCENARIOS = sorted(
+    name
+    for name in os.listdir(os.path.join(REPO_ROOT, "molecule"))
+    if os.path.exists(os.path.join(REPO_ROOT, "molecule", name, "molecule.yml"))
+)
+
+
+@pytest.mark.parametrize("scenario", MOLECULE_SCENARIOS)
 def test_molecule_scenario(scenario, role_env):
     token = "hf_mol_%s" % uuid.uuid4().hex
     password = "graf_mol_%s" % uuid.uuid4().hex
