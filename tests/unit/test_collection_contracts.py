@@ -258,3 +258,38 @@ def test_site_rejects_an_unknown_scenario():
     assert proc.returncode != 0
     assert re.search(r"Variable 'scenario' must be one of triton_vllm", proc.stdout)
     assert "changed=0" in proc.stdout
+
+
+def _show_config(*extra):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
+    cmd = [os.path.join(BIN, "ansible-playbook"), "playbooks/show_config.yml", "-i", "inventories/rehearsal", "-e", "scenario=triton_vllm"]
+    for item in extra:
+        cmd += ["-e", item]
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+
+
+def test_the_opening_names_the_closest_input_to_a_misspelt_one():
+    proc = _show_config("vpc_eks_vpc_cdir=10.1.0.0/16")
+    assert proc.returncode != 0
+    assert "vpc_eks_vpc_cdir is not an input of role vpc_eks; did you mean vpc_eks_vpc_cidr?" in proc.stdout
+
+
+def test_the_opening_checks_every_role_spec_before_any_stage():
+    proc = _show_config('{"vpc_eks_nat_gateway_mode": "many"}')
+    assert proc.returncode != 0
+    assert "vpc_eks_nat_gateway_mode must be one of" in proc.stdout
+    assert "Print non-secret settings" not in proc.stdout, "the run went on after a failed validation"
+
+
+@pytest.mark.parametrize(
+    "kind,name",
+    [("filter", "unknown_inputs"), ("filter", "instance_spec"), ("lookup", "role_argument_spec")],
+)
+def test_plugin_docs_render_with_ansible_doc(kind, name):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
+    proc = subprocess.run(
+        [os.path.join(BIN, "ansible-doc"), "-t", kind, "-j", "eks_llm.inference." + name],
+        cwd=REPO, env=env, capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["eks_llm.inference." + name]["doc"]["short_description"]

@@ -2,11 +2,16 @@
 
 import pytest
 
-from ansible_collections.eks_llm.inference.plugins.filter.network import FilterModule, cidr_problem, subnet_plan
+from ansible_collections.eks_llm.inference.plugins.filter.network import (
+    FilterModule,
+    cidr_problem,
+    network_plan,
+    subnet_plan,
+)
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"cidr_problem", "subnet_plan"}
+    assert set(FilterModule().filters()) == {"cidr_problem", "subnet_plan", "network_plan"}
 
 
 @pytest.mark.parametrize("value", ["10.0.0.0/16", "192.168.0.0/16", "172.16.0.0/20", "10.1.2.0/28"])
@@ -70,3 +75,44 @@ def test_vpc_too_small_for_the_azs():
 
 def test_bad_vpc_cidr_is_reported_first():
     assert subnet_plan("10.0.0.1/16", 3)["problems"] == ["VPC CIDR '10.0.0.1/16' has host bits set; the network address is 10.0.0.0/16"]
+
+
+# ---- network_plan: the whole network input of vpc_eks ---------------------------------------------
+
+
+def test_network_plan_of_seed_000():
+    # scenarios.md: seed 000 §vpc_eks - "With 3 AZs: private 10.0.0.0/19, 10.0.32.0/19, 10.0.64.0/19;
+    # public 10.0.128.0/19, 10.0.160.0/19, 10.0.192.0/19".
+    plan = network_plan("10.0.0.0/16", "us-west-2", ["us-west-2a", "us-west-2b", "us-west-2c"], 2)
+    assert plan == {
+        "az_count": 3,
+        "private": ["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"],
+        "public": ["10.0.128.0/19", "10.0.160.0/19", "10.0.192.0/19"],
+        "problems": [],
+    }
+    assert network_plan("10.0.0.0/16", "us-west-2", [], 2)["az_count"] == 2
+
+
+@pytest.mark.parametrize("args, texts", [
+    (("banana", "us-west-2", [], 3), ["vpc_eks_vpc_cidr: 'banana' is not in CIDR notation"]),
+    (("10.0.0.0/16", "", [], 3), ["vpc_eks_region", "no default region"]),
+    (("10.0.0.0/16", "us-west-2", ["us-west-2a"], 3), ["vpc_eks_availability_zones", "at least 2"]),
+    (("10.0.0.0/16", "us-west-2", ["us-east-1a", "us-east-1b"], 3), ["vpc_eks_availability_zones", "us-west-2a"]),
+    (("10.0.0.0/16", "us-west-2", ["us-west-2a", "us-west-2a"], 3), ["distinct"]),
+    (("10.0.0.0/16", "us-west-2", [], 1), ["vpc_eks_availability_zone_count is 1", "at least 2"]),
+])
+def test_network_plan_problems_name_the_variable(args, texts):
+    (problem,) = network_plan(*args)["problems"]
+    for text in texts:
+        assert text in problem
+
+
+def test_network_plan_subnet_problems_and_prefix():
+    plan = network_plan("10.0.0.0/16", "us-west-2", [], 2, ["10.1.0.0/20", "10.0.16.0/20"], [], prefix="net")
+    (problem,) = plan["problems"]
+    assert problem.startswith("net_private_subnet_cidrs / net_public_subnet_cidrs (VPC 10.0.0.0/16): ")
+    assert "10.1.0.0/20 is not inside the VPC CIDR" in problem
+
+
+def test_network_plan_reports_every_problem_at_once():
+    assert len(network_plan("10.0.0.1/16", "nowhere", ["a"], 3)["problems"]) == 3
