@@ -3,10 +3,12 @@
 
 The per-request file we parse is llmperf's ``<model>_<in>_<out>_individual_responses.json``
 (a JSON array, one object per request), which ``llmperf_facts`` / ``benchmark_facts`` read
-next to the summary to check the request and error counts. This script writes such a pair
-in the layout of the shared fixture (llmperf/bedrock-13b), parses it with the collection's
-parser and prints the time and its ratio to a bare ``json.load`` of the same file.
-Target: parse <= 2 s. Not a test (no timed assertions in tests); run:
+next to the summary to check the request and error counts, and (``per_request: true``, the
+modules' default) to return one sample per request. This script writes such a pair in the
+layout of the shared fixture (llmperf/bedrock-13b), parses it with the collection's parser,
+records only and records with per-request samples, and prints the times and their ratio to a
+bare ``json.load`` of the same file. Target: parse <= 2 s. Not a test (no timed assertions in
+tests); run:
 
     .venv/bin/python benchmarks/parse_speed.py [--requests N]
 """
@@ -101,13 +103,22 @@ def main():
             result = parse_path(directory)
             assert result.records[0]["request_count"] is not None
 
+        def parse_with_samples():
+            result = parse_path(directory, per_request=True)
+            assert len(result.per_request[0]["samples"]) == args.requests
+
         load_s = best_of(args.runs, bare_load)
         parse_s = best_of(args.runs, parse)
+        samples_s = best_of(args.runs, parse_with_samples)
     print("llmperf individual responses: %d requests, %.1f MB" % (args.requests, size_mb))
     print("bare json.load:        %.3f s" % load_s)
     print(
         "parse_path (llmperf):  %.3f s  (%.2fx json.load; target <= 2 s: %s)"
         % (parse_s, parse_s / load_s, "met" if parse_s <= 2.0 else "NOT met")
+    )
+    print(
+        "  + per-request samples: %.3f s  (%.2fx json.load; target <= 2 s: %s)"
+        % (samples_s, samples_s / load_s, "met" if samples_s <= 2.0 else "NOT met")
     )
 
 

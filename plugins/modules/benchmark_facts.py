@@ -14,26 +14,15 @@ short_description: Read LLM benchmark results of genai-perf, aiperf, llmperf, vL
 version_added: 1.0.0
 description:
   - Reads the files an LLM inference benchmark tool wrote and sets
-    RV(ansible_facts.benchmark_results), one normalized record per benchmark run, sorted by concurrency.
+    RV(ansible_facts.benchmark_results), one normalized record per benchmark run, sorted by concurrency,
+    and returns the per-request samples the tool wrote next to each run in RV(per_request).
   - "Supported: genai-perf C(profile_export_genai_perf.json)/C(.csv) (0.0.16 nested and older flat layouts),
-    aiperf C(profile_export_aiperf.json)/C(.csv), llmperf C(*_summary.json) with C(*_individual_responses.json),
-    vLLM C(vllm bench serve --save-result) JSON, guidellm C(benchmarks.json) and inference-perf
+    aiperf C(profile_export_aiperf.json)/C(.csv) (+ C(profile_export.jsonl); its per-phase copies under
+    C(phases/) are left out), llmperf C(*_summary.json) with C(*_individual_responses.json), vLLM
+    C(vllm bench serve --save-result) JSON, guidellm C(benchmarks.json) and inference-perf
     C(stage_<N>_lifecycle_metrics.json)/C(summary_lifecycle_metrics.json)."
-  - Units are read from the results (for example genai-perf's per-metric C(unit), llmperf's C(_s) key suffix) and
-    converted to milliseconds and per-second rates; an unknown unit or layout fails the task with the file name
-    and the layout expected.
-  - Statistics are copied from the tool's own summary, never recomputed from per-request data.
-    A value the tool does not report is V(null). Runs without streaming have null TTFT and ITL.
-  - Never changes anything; read-only, so check mode behaves like a normal run.
-  - See C(docs/benchmark_formats.md) in the collection for how each format is read.
+  - Runs without streaming have null TTFT and ITL.
 options:
-  path:
-    description:
-      - A result file, or a directory searched recursively for result files (one record per run found).
-      - Files that are not benchmark results (plots, inputs, configs) are ignored; every result file
-        found is parsed, and one that cannot be read fails the task.
-    type: path
-    required: true
   format:
     description:
       - The tool that wrote the results. V(auto) detects it per file from the file name, then from
@@ -45,20 +34,8 @@ options:
 seealso:
   - module: eks_llm.inference.genai_perf_facts
   - module: eks_llm.inference.llmperf_facts
-extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.facts
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  facts:
-    support: full
-  platform:
-    platforms: posix
-author:
-  - eks_llm.inference contributors (@eks-llm)
+  - module: eks_llm.inference.benchmark_report
+extends_documentation_fragment: [eks_llm.inference.benchmark, eks_llm.inference.benchmark.facts]
 """
 
 EXAMPLES = r"""
@@ -196,14 +173,11 @@ ansible_facts:
               returned: always
               type: float
         output_tokens:
-          description: Output tokens per request.
+          description:
+            - Output tokens per request.
+            - Same keys as RV(ansible_facts.benchmark_results[].input_tokens).
           returned: always
           type: dict
-          contains:
-            avg:
-              description: Mean.
-              returned: always
-              type: float
 sources:
   description: The result file each record was read from, in the order of RV(ansible_facts.benchmark_results).
   returned: always
@@ -211,32 +185,55 @@ sources:
   elements: str
   sample:
     - /tmp/artifacts/llama-openai-chat-concurrency8/profile_export_aiperf.json
+per_request:
+  description:
+    - One entry per run whose tool wrote a per-request file next to its summary, in the order of
+      RV(ansible_facts.benchmark_results); empty when O(per_request=false) or when the tools wrote none
+      (genai-perf, vLLM, guidellm and inference-perf per-request files are not read).
+    - Warm-up requests (aiperf) are left out.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    concurrency:
+      description: Concurrency of the run, as in its record.
+      returned: always
+      type: int
+      sample: 8
+    run:
+      description: The run summary the samples belong to (an entry of RV(sources)).
+      returned: always
+      type: str
+    source:
+      description: The per-request file read.
+      returned: always
+      type: str
+      sample: /tmp/artifacts/c8/profile_export.jsonl
+    samples:
+      description:
+        - One dict per request with C(ttft_ms), C(itl_ms), C(request_latency_ms), C(output_tokens) (V(null) when
+          not written for that request) and C(error) (bool).
+        - C(itl_ms) is the tool's per-request value (llmperf's includes the time to first token).
+      returned: always
+      type: list
+      elements: dict
+      sample:
+        - {ttft_ms: 63.59, itl_ms: 10.37, request_latency_ms: 581.02, output_tokens: 51, error: false}
 """
 
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.discovery import AUTO, FORMATS, facts_result
-from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.errors import BenchmarkParseError
+from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.modules import (
+    facts_argument_spec,
+    run_facts_module,
+)
+from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.registry import FORMATS
 
 
 def argument_spec():
-    return dict(
-        path=dict(type="path", required=True),
-        format=dict(type="str", default=AUTO, choices=[AUTO] + list(FORMATS)),
-    )
+    return facts_argument_spec(FORMATS)
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        result, warnings = facts_result(module.params["path"], module.params["format"])
-    except BenchmarkParseError as exc:
-        module.fail_json(msg=exc.msg, exception=traceback.format_exc())
-    for warning in warnings:
-        module.warn(warning)
-    module.exit_json(**result)
+    run_facts_module(argument_spec(), FORMATS)
 
 
 if __name__ == "__main__":

@@ -20,24 +20,29 @@ description:
     (output tokens/s vs concurrency, TTFT and ITL p50/p99 vs concurrency, output tokens/s vs p99 latency,
     the knee marked).
   - "Headline: the highest concurrency that meets every objective of O(slo), its goodput (requests/s meeting
-    every objective, counted per request when O(per_request_files) are given, otherwise approximated from the
+    every objective, counted per request when O(per_request) samples are given, otherwise approximated from the
     aggregate and labelled so), the peak throughput and the knee of the throughput-latency curve: the last
     point before the first step whose elasticity (relative throughput gain / relative p99 latency increase)
     is below O(knee_threshold)."
+  - Also checks O(slo) at O(slo_concurrencies) and returns the verdict in RV(slo_gate), so a play can gate on
+    it without checking the objectives a second time.
   - Warns when a sweep ran without streaming (no TTFT/ITL measured).
   - Files are rewritten only when their content changes, so a re-run on the same records reports
     C(changed=false). In check mode everything is computed and nothing is written.
-  - This module does not fail on SLO violations; use M(eks_llm.inference.benchmark_slo_check) for the gate.
+  - This module does not fail on SLO violations; fail on RV(slo_gate) (or use
+    M(eks_llm.inference.benchmark_slo_check)) for the gate.
 options:
-  records:
-    description: Normalized benchmark records, for example C(ansible_facts.benchmark_results).
-    type: list
-    elements: dict
-    required: true
   output_dir:
     description: Directory for C(results.json), C(report.md) and the plots; created if missing.
     type: path
     required: true
+  concurrencies:
+    description:
+      - The concurrencies the sweep ran. When given, the task fails (before writing anything) unless
+        O(records) hold exactly one record for each of them, so a sweep point without a result is an error.
+    type: list
+    elements: int
+    default: []
   metadata:
     description:
       - Run metadata stored as C(metadata) in C(results.json) and shown in C(report.md) (scenario, mode,
@@ -45,13 +50,6 @@ options:
     type: dict
     default: {}
   slo:
-    description:
-      - Service level objectives. Keys C(<metric>_<stat>) with metric C(ttft_ms), C(itl_ms) or
-        C(request_latency_ms) and stat C(avg), C(p50), C(p90) or C(p99) are upper bounds in ms;
-        C(min_output_token_throughput_tps) and C(min_request_throughput_rps) are lower bounds;
-        C(max_error_rate) is an upper bound on errors / (successes + errors), a fraction.
-      - An unknown key or a negative value fails the task and names the allowed keys.
-    type: dict
     default: {}
   published:
     description:
@@ -59,12 +57,21 @@ options:
         C(concurrency) and any of C(output_token_throughput_tps), C(request_throughput_rps), C(ttft_ms_avg),
         C(itl_ms_avg), C(request_latency_ms_avg).
     type: dict
-  per_request_files:
+  slo_concurrencies:
     description:
-      - Map of concurrency to an aiperf C(profile_export.jsonl), used to count goodput per request.
-        Warm-up requests in the file are ignored.
-    type: dict
-    default: {}
+      - The concurrencies at which RV(slo_gate) checks O(slo); empty means every record.
+      - A concurrency that was not swept fails the task.
+    type: list
+    elements: int
+    default: []
+  per_request:
+    description:
+      - Per-request samples as M(eks_llm.inference.benchmark_facts) returns them in
+        RV(eks_llm.inference.benchmark_facts#module:per_request) (entries with C(concurrency) and C(samples)),
+        used to count goodput per request.
+    type: list
+    elements: dict
+    default: []
   knee_threshold:
     description: Elasticity below which a step of the sweep is past the knee.
     type: float
@@ -75,30 +82,22 @@ options:
     default: true
 requirements:
   - matplotlib >= 3.5 (when O(plots=true))
-extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+extends_documentation_fragment: [eks_llm.inference.benchmark, eks_llm.inference.benchmark.slo]
 seealso:
   - module: eks_llm.inference.benchmark_facts
   - module: eks_llm.inference.benchmark_slo_check
-author:
-  - eks_llm.inference contributors (@eks-llm)
 """
 
 EXAMPLES = r"""
 - name: Read the sweep
   eks_llm.inference.benchmark_facts:
     path: /tmp/bench/artifacts
+  register: sweep
 
 - name: Write the report
   eks_llm.inference.benchmark_report:
     records: "{{ ansible_facts.benchmark_results }}"
+    per_request: "{{ sweep.per_request }}"
     output_dir: /tmp/bench
     metadata:
       scenario: triton_vllm
@@ -107,11 +106,17 @@ EXAMPLES = r"""
       ttft_ms_p99: 200
       itl_ms_p99: 50
       max_error_rate: 0.01
+    slo_concurrencies: [32]
   register: report
 
 - name: Show the headline
   ansible.builtin.debug:
     msg: "max concurrency under SLO {{ report.headline.max_concurrency_meeting_slo }}, knee {{ report.headline.knee.concurrency }}"
+
+- name: Fail unless concurrency 32 meets the SLO
+  ansible.builtin.fail:
+    msg: "{{ report.slo_gate.message }}"
+  when: not report.slo_gate.passed
 """
 
 RETURN = r"""
@@ -175,6 +180,18 @@ changed_files:
   returned: always
   type: list
   elements: str
+slo_gate:
+  description:
+    - O(slo) checked at O(slo_concurrencies), the same result M(eks_llm.inference.benchmark_slo_check) returns
+      (C(passed), C(evaluated), C(violations), C(message)).
+    - C(passed) is V(true), and the message says C(no objectives set), when O(slo) is empty.
+  returned: always
+  type: dict
+  sample:
+    passed: false
+    evaluated: [4]
+    violations: [{concurrency: 4, objective: ttft_ms_avg, limit: 1.0, measured: 41.2, unit: ms, reason: 41.20 > 1}]
+    message: "SLO gate failed: 1 objective(s) violated at concurrency 4: concurrency 4: ttft_ms_avg = 41.20 ms, objective <= 1 ms"
 """
 
 import json
@@ -184,14 +201,10 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark_report import (
-    BenchmarkReportError,
-    build_results,
-    load_aiperf_per_request,
-    render_markdown,
-    render_plots,
-    to_json,
-)
+from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.analysis import build_results, to_json
+from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.errors import BenchmarkReportError
+from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.render import render_markdown, render_plots
+from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.slo import gate
 
 try:
     import matplotlib  # noqa: F401 pylint: disable=unused-import
@@ -207,45 +220,62 @@ def argument_spec():
     return dict(
         records=dict(type="list", elements="dict", required=True),
         output_dir=dict(type="path", required=True),
+        concurrencies=dict(type="list", elements="int", default=[]),
         metadata=dict(type="dict", default={}),
         slo=dict(type="dict", default={}),
+        slo_concurrencies=dict(type="list", elements="int", default=[]),
         published=dict(type="dict"),
-        per_request_files=dict(type="dict", default={}),
+        per_request=dict(type="list", elements="dict", default=[]),
         knee_threshold=dict(type="float", default=1.0),
         plots=dict(type="bool", default=True),
     )
 
 
-def _read_per_request(files):
-    per_request = {}
-    for concurrency, path in (files or {}).items():
-        try:
-            key = int(concurrency)
-        except (TypeError, ValueError):
+def samples_by_concurrency(entries):
+    """{concurrency: samples} from benchmark_facts' per_request entries (runs without a concurrency left out)."""
+    by_concurrency = {}
+    for index, entry in enumerate(entries or []):
+        if "samples" not in entry or "concurrency" not in entry:
             raise BenchmarkReportError(
-                "per_request_files keys must be concurrencies (integers), got %r" % (concurrency,)
+                "per_request[%d] has keys %s; expected the entries benchmark_facts returns in per_request "
+                "(concurrency, samples, ...)" % (index, sorted(entry))
             )
-        try:
-            with open(path, "r", encoding="utf-8") as handle:
-                per_request[key] = load_aiperf_per_request(handle.read())
-        except (OSError, ValueError) as exc:
+        if entry["concurrency"] is None:
+            continue
+        concurrency = int(entry["concurrency"])
+        if concurrency in by_concurrency:
             raise BenchmarkReportError(
-                "Failed to read per-request results %s: %s; expected an aiperf "
-                "profile_export.jsonl" % (path, to_native(exc))
+                "per_request holds two runs at concurrency %d (%s); expected one run per concurrency"
+                % (concurrency, ", ".join(str(e.get("source")) for e in entries if e.get("concurrency") == concurrency))
             )
-    return per_request
+        by_concurrency[concurrency] = entry["samples"]
+    return by_concurrency
+
+
+def check_sweep(records, concurrencies):
+    """Fail unless ``records`` hold exactly one record per swept concurrency (nothing to check when none given)."""
+    if not concurrencies:
+        return
+    found = sorted((r.get("concurrency") for r in records), key=lambda c: (c is None, c or 0))
+    if found != sorted(concurrencies):
+        raise BenchmarkReportError(
+            "The results hold records for concurrency %s, expected one for each of %s (concurrencies): "
+            "a sweep point produced no result, or one produced two" % (found, sorted(concurrencies))
+        )
 
 
 def plan_report(params):
-    """(results, {path: bytes}) for the given module parameters; nothing is written."""
+    """(results, slo gate, {path: bytes}) for the given module parameters; nothing is written."""
+    check_sweep(params["records"], params["concurrencies"])
     built = build_results(
         params["records"],
         metadata=params["metadata"],
         slo=params["slo"],
         published=params["published"],
-        per_request=_read_per_request(params["per_request_files"]),
+        per_request=samples_by_concurrency(params["per_request"]),
         knee_threshold=params["knee_threshold"],
     )
+    verdict = gate(built["records"], built["slo"]["objectives"], params["slo_concurrencies"])
     text = to_json(built)
     results = json.loads(text)  # JSON-safe (infinite elasticities become strings)
     out = params["output_dir"]
@@ -256,7 +286,7 @@ def plan_report(params):
     if params["plots"]:
         for name, data in render_plots(results).items():
             contents[os.path.join(out, name)] = data
-    return results, contents
+    return results, verdict, contents
 
 
 def _differs(path, data):
@@ -269,7 +299,7 @@ def _differs(path, data):
 
 def write_report(module):
     params = module.params
-    results, contents = plan_report(params)
+    results, verdict, contents = plan_report(params)
     changed_files = [path for path in sorted(contents) if _differs(path, contents[path])]
     if changed_files and not module.check_mode:
         try:
@@ -289,6 +319,7 @@ def write_report(module):
         sweep_warnings=results["warnings"],
         files=sorted(contents),
         changed_files=changed_files,
+        slo_gate=verdict,
     )
 
 

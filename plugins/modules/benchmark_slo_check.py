@@ -16,22 +16,11 @@ description:
   - Checks normalized benchmark records (from M(eks_llm.inference.benchmark_facts)) against service level
     objectives and fails with ONE message that lists every violated objective, at every checked
     concurrency, with its measured value and the objective.
-  - A metric the run did not measure (TTFT or ITL of a non-streaming run) violates its objective.
   - Read-only; C(changed) is always V(false) and check mode behaves like a normal run.
+  - M(eks_llm.inference.benchmark_report) returns the same verdict (its C(slo_gate)) while writing the report;
+    this module is for records read some other way.
 options:
-  records:
-    description: Normalized benchmark records, for example C(ansible_facts.benchmark_results).
-    type: list
-    elements: dict
-    required: true
   slo:
-    description:
-      - Objectives. Keys C(<metric>_<stat>) with metric C(ttft_ms), C(itl_ms) or C(request_latency_ms) and stat
-        C(avg), C(p50), C(p90) or C(p99) are upper bounds in ms; C(min_output_token_throughput_tps) and
-        C(min_request_throughput_rps) are lower bounds; C(max_error_rate) is an upper bound on
-        errors / (successes + errors), a fraction within [0, 1].
-      - An unknown key or a negative value fails the task and names the allowed keys.
-    type: dict
     required: true
   concurrencies:
     description:
@@ -40,19 +29,9 @@ options:
     type: list
     elements: int
     default: []
-extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+extends_documentation_fragment: [eks_llm.inference.benchmark, eks_llm.inference.benchmark.slo]
 seealso:
   - module: eks_llm.inference.benchmark_report
-author:
-  - eks_llm.inference contributors (@eks-llm)
 """
 
 EXAMPLES = r"""
@@ -92,10 +71,8 @@ message:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark_report import (
-    BenchmarkReportError,
-    slo_gate,
-)
+from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.errors import BenchmarkReportError
+from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.slo import slo_gate
 
 
 def argument_spec():

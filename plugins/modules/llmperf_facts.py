@@ -14,40 +14,18 @@ short_description: Read llmperf benchmark results as facts
 version_added: 1.0.0
 description:
   - Reads ray-project llmperf C(token_benchmark_ray.py) results, C(<model>_<in>_<out>_summary.json), and sets
-    RV(ansible_facts.benchmark_results), one normalized record per summary, sorted by concurrency
-    (C(num_concurrent_requests)).
+    C(ansible_facts.benchmark_results) (keys described in
+    RV(eks_llm.inference.benchmark_facts#module:ansible_facts.benchmark_results)), one normalized record per
+    summary, sorted by concurrency (C(num_concurrent_requests)).
   - llmperf writes latencies in seconds (C(_s) keys) and request throughput per minute; they are converted to
     milliseconds and requests per second.
-  - When C(<model>_<in>_<out>_individual_responses.json) sits next to the summary it is read too, and the task fails
-    if its request and error counts disagree with the summary; an individual responses file without its summary
-    fails the task.
+  - When C(<model>_<in>_<out>_individual_responses.json) sits next to the summary it is read too (its samples go
+    to RV(per_request)), and the task fails if its request and error counts disagree with the summary; an
+    individual responses file without its summary fails the task.
   - llmperf's inter-token latency is per request and includes the time to first token; it is copied as reported.
-  - The same parser as M(eks_llm.inference.benchmark_facts) with
-    O(eks_llm.inference.benchmark_facts#module:format=llmperf).
-options:
-  path:
-    description:
-      - A result file, or a directory searched recursively for result files (one record per run found).
-      - Files that are not benchmark results (plots, inputs, configs) are ignored; every result file
-        found is parsed, and one that cannot be read fails the task.
-    type: path
-    required: true
-seealso:
-  - module: eks_llm.inference.benchmark_facts
-extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.facts
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  facts:
-    support: full
-  platform:
-    platforms: posix
-author:
-  - eks_llm.inference contributors (@eks-llm)
+  - M(eks_llm.inference.benchmark_facts) with O(eks_llm.inference.benchmark_facts#module:format=llmperf), over the
+    same code; its return values are described there.
+extends_documentation_fragment: [eks_llm.inference.benchmark, eks_llm.inference.benchmark.facts]
 """
 
 EXAMPLES = r"""
@@ -61,164 +39,26 @@ EXAMPLES = r"""
   loop: "{{ ansible_facts.benchmark_results }}"
 """
 
+# The keys are those of eks_llm.inference.benchmark_facts, documented there once.
 RETURN = r"""
-ansible_facts:
-  description: Facts added to the host.
-  returned: always
-  type: dict
-  contains:
-    benchmark_results:
-      description:
-        - One normalized record per benchmark run (one concurrency level or load stage), sorted by
-          RV(ansible_facts.benchmark_results[].concurrency), records without a concurrency last.
-        - Times are milliseconds, throughputs per second. A value the tool does not report is V(null), never V(0).
-        - Statistics are the tool's own; percentiles of C(itl_ms) are not comparable across tools
-          (per request for genai-perf, aiperf, guidellm; per token gap for vLLM and inference-perf).
-      returned: always
-      type: list
-      elements: dict
-      sample:
-        - tool: aiperf
-          tool_version: 0.13.0
-          model: mock/llama-3-8b-instruct
-          concurrency: 8
-          request_count: 64
-          error_count: 0
-          request_throughput_rps: 8.354
-          output_token_throughput_tps: 547.06
-          ttft_ms: {avg: 76.5, p50: 73.12, p90: 80.3, p99: 190.16}
-          itl_ms: {avg: 12.4, p50: 12.38, p90: 13.08, p99: 14.17}
-          request_latency_ms: {avg: 876.11, p50: 879.92, p90: 1015.99, p99: 1210.71}
-          input_tokens: {avg: 126.625}
-          output_tokens: {avg: 65.484}
-      contains:
-        tool:
-          description: The tool that wrote the results.
-          returned: always
-          type: str
-          sample: genai-perf
-        tool_version:
-          description:
-            - The tool's version as written in the results.
-            - V(null) for genai-perf, vLLM and inference-perf, which do not write it.
-          returned: always
-          type: str
-          sample: 0.13.0
-        model:
-          description: The model name the benchmark targeted; V(null) when the results do not name it.
-          returned: always
-          type: str
-          sample: mock/llama-3-8b-instruct
-        concurrency:
-          description:
-            - Concurrent requests of the run, from the results (or, for CSV exports, an artifact directory
-              named C(...-concurrency<N>)).
-            - V(null) for rate-based load or when not recorded.
-          returned: always
-          type: int
-          sample: 8
-        request_count:
-          description: Successfully completed requests.
-          returned: always
-          type: int
-          sample: 64
-        error_count:
-          description: Failed requests; V(null) when the tool does not report failures (genai-perf).
-          returned: always
-          type: int
-          sample: 0
-        request_throughput_rps:
-          description: Completed requests per second.
-          returned: always
-          type: float
-          sample: 8.354
-        output_token_throughput_tps:
-          description: Output tokens per second over the whole run.
-          returned: always
-          type: float
-          sample: 547.06
-        ttft_ms:
-          description: Time to first token in milliseconds; all V(null) for runs without streaming.
-          returned: always
-          type: dict
-          contains:
-            avg:
-              description: Mean.
-              returned: always
-              type: float
-            p50:
-              description: Median.
-              returned: always
-              type: float
-            p90:
-              description: 90th percentile.
-              returned: always
-              type: float
-            p99:
-              description: 99th percentile.
-              returned: always
-              type: float
-        itl_ms:
-          description:
-            - Inter-token latency in milliseconds, as the tool defines it.
-            - Same keys as RV(ansible_facts.benchmark_results[].ttft_ms).
-          returned: always
-          type: dict
-        request_latency_ms:
-          description:
-            - End-to-end request latency in milliseconds.
-            - Same keys as RV(ansible_facts.benchmark_results[].ttft_ms).
-          returned: always
-          type: dict
-        input_tokens:
-          description: Input (prompt) tokens per request.
-          returned: always
-          type: dict
-          contains:
-            avg:
-              description: Mean.
-              returned: always
-              type: float
-        output_tokens:
-          description: Output tokens per request.
-          returned: always
-          type: dict
-          contains:
-            avg:
-              description: Mean.
-              returned: always
-              type: float
-sources:
-  description: The result file each record was read from, in the order of RV(ansible_facts.benchmark_results).
-  returned: always
-  type: list
-  elements: str
-  sample:
-    - /tmp/artifacts/llama-openai-chat-concurrency8/profile_export_aiperf.json
+ansible_facts: {description: "C(benchmark_results), the llmperf records.", returned: always, type: dict}
+sources: {description: The summary file of each record., returned: always, type: list, elements: str}
+per_request: {description: Samples of the individual responses file per run., returned: always, type: list, elements: dict}
 """
 
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.discovery import facts_result
-from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.errors import BenchmarkParseError
 from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.llmperf import LLMPERF
+from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.modules import (
+    facts_argument_spec,
+    run_facts_module,
+)
 
 
 def argument_spec():
-    return dict(path=dict(type="path", required=True))
+    return facts_argument_spec()
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        result, warnings = facts_result(module.params["path"], LLMPERF)
-    except BenchmarkParseError as exc:
-        module.fail_json(msg=exc.msg, exception=traceback.format_exc())
-    for warning in warnings:
-        module.warn(warning)
-    module.exit_json(**result)
+    run_facts_module(argument_spec(), (LLMPERF,))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, eks_llm.inference contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Benchmark results as normalized records (pure Python, no Ansible imports).
+"""The benchmark pipeline: results as normalized records, SLO checks, analysis and the report.
 
-Entry points: ``discovery.parse_path`` (records from a file or a directory) and
-``discovery.facts_result`` (what the ``*_facts`` modules return). Record keys:
-``record.RECORD_KEYS``. Errors: ``errors.BenchmarkParseError``.
+* ``registry``: one entry per result format (file names, marker keys, summary and per-request parsers);
+  ``discovery.parse_path`` / ``discovery.facts_result`` apply it to a file or an artifacts directory.
+  Record keys: ``record.RECORD_KEYS``. Errors: ``errors.BenchmarkParseError``.
+* ``slo`` (objectives, validation, the gate), ``analysis`` (headline, knee, goodput, results.json),
+  ``render`` (report.md, plots). Errors: ``errors.BenchmarkReportError``.
+* ``modules``: the shared ``main()`` of the facts modules, the one file here that imports Ansible.
+
+See docs/benchmark_formats.md.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -14,77 +14,38 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import re
 
 from .errors import BenchmarkParseError
-from .genai_perf import AIPERF, GENAI_PERF, parse_aiperf_json, parse_genai_perf_json, parse_profile_csv
-from .guidellm import GUIDELLM, parse_guidellm
-from .inference_perf import INFERENCE_PERF, parse_inference_perf
-from .llmperf import INDIVIDUAL_SUFFIX, LLMPERF, SUMMARY_SUFFIX, parse_llmperf, summary_path_for
 from .record import sort_key
-from .vllm import VLLM, parse_vllm
+from .registry import AGGREGATE, BY_NAME, FORMATS, PER_REQUEST, REGISTRY, RUN, RUN_CSV, SNIFF_ORDER
 
 AUTO = "auto"
-FORMATS = (GENAI_PERF, AIPERF, LLMPERF, VLLM, GUIDELLM, INFERENCE_PERF)
-
-# File roles: a "run" file gives records; companions belong to a run file next to them.
-_JSON, _CSV, _SUMMARY, _INDIVIDUAL, _STAGE, _PER_REQUEST = ("json", "csv", "summary", "individual", "stage", "records")
-
-_STAGE_NAME = re.compile(r"^stage_\d+_lifecycle_metrics\.json$")
 _SNIFF_BYTES = 65536
-_SNIFF_MARKERS = (
-    # (format, role, keys that must all appear near the top of the file)
-    (AIPERF, _JSON, ('"aiperf_version"',)),
-    (GUIDELLM, _JSON, ('"guidellm_version"',)),
-    (INFERENCE_PERF, _STAGE, ('"load_summary"', '"successes"')),
-    (LLMPERF, _SUMMARY, ('"num_concurrent_requests"', '"results_')),
-    (VLLM, _JSON, ('"model_id"', '"request_throughput"')),
-)
-
 # What each format's files are called, for error messages.
-LOOKED_FOR = {
-    GENAI_PERF: "*_genai_perf.json / *_genai_perf.csv (profile_export_genai_perf.*)",
-    AIPERF: "*_aiperf.json / *_aiperf.csv (profile_export_aiperf.*)",
-    LLMPERF: "*_summary.json (+ *_individual_responses.json)",
-    VLLM: "*.json with model_id and request_throughput (vllm bench serve --save-result)",
-    GUIDELLM: "benchmarks.json (or *.json with guidellm_version)",
-    INFERENCE_PERF: "stage_<N>_lifecycle_metrics.json / summary_lifecycle_metrics.json",
-}
+LOOKED_FOR = dict((entry.name, entry.looked_for) for entry in REGISTRY)
 
 
 class ParseResult(object):
-    """Records sorted by concurrency (unknown last), the file each came from, and warnings."""
+    """Records sorted by concurrency (unknown last), the file each came from, warnings and per-request data.
 
-    def __init__(self, records, sources, warnings):
+    ``per_request``: one entry per run whose tool wrote a per-request file next to it (when asked
+    for), in record order: ``{"concurrency", "run", "source", "samples"}``.
+    """
+
+    def __init__(self, records, sources, warnings, per_request=None):
         self.records = records
         self.sources = sources
         self.warnings = warnings
+        self.per_request = per_request or []
 
 
 def classify(path, sniff=True):
     """``(format, role)`` of a file, or ``None`` when it is not a benchmark artifact we know."""
-    base = os.path.basename(path).lower()
-    if base.endswith("_genai_perf.json"):
-        return GENAI_PERF, _JSON
-    if base.endswith("_genai_perf.csv"):
-        return GENAI_PERF, _CSV
-    if base.endswith("_aiperf.json"):
-        return AIPERF, _JSON
-    if base.endswith("_aiperf.csv"):
-        return AIPERF, _CSV
-    if base == "profile_export.jsonl":
-        return AIPERF, _PER_REQUEST
-    if base == "summary_lifecycle_metrics.json":
-        return INFERENCE_PERF, _SUMMARY
-    if _STAGE_NAME.match(base):
-        return INFERENCE_PERF, _STAGE
-    if base.endswith(INDIVIDUAL_SUFFIX):
-        return LLMPERF, _INDIVIDUAL
-    if base.endswith(SUMMARY_SUFFIX):
-        return LLMPERF, _SUMMARY
-    if base == "benchmarks.json":
-        return GUIDELLM, _JSON
-    if sniff and base.endswith(".json"):
+    for entry in REGISTRY:
+        role = entry.role_by_name(path)
+        if role is not None:
+            return entry.name, role
+    if sniff and path.lower().endswith(".json"):
         return _sniff(path)
     return None
 
@@ -95,49 +56,34 @@ def _sniff(path):
             head = handle.read(_SNIFF_BYTES).decode("utf-8", "replace")
     except (IOError, OSError) as exc:
         raise BenchmarkParseError("Failed to read %s while detecting its format: %s" % (path, exc), path) from exc
-    for fmt, role, markers in _SNIFF_MARKERS:
-        if all(marker in head for marker in markers):
-            return fmt, role
+    for entry in SNIFF_ORDER:
+        if all(marker in head for marker in entry.markers):
+            return entry.name, RUN
     return None
 
 
-def _parse_file(path, fmt, role, warnings):
-    if fmt in (GENAI_PERF, AIPERF):
-        if role == _PER_REQUEST:
-            raise BenchmarkParseError(
-                "Cannot read %s as a run summary: profile_export.jsonl is aiperf's per-request export; pass "
-                "profile_export_aiperf.json (or .csv) or the artifact directory" % path,
-                path,
-            )
-        if role == _CSV:
-            return parse_profile_csv(path, fmt, warnings)
-        return parse_genai_perf_json(path, warnings) if fmt == GENAI_PERF else parse_aiperf_json(path, warnings)
-    if fmt == LLMPERF:
-        if role == _INDIVIDUAL:
-            summary = summary_path_for(path)
-            if not os.path.isfile(summary):
-                raise BenchmarkParseError(
-                    "Cannot read llmperf results %s: no summary %s next to it; llmperf writes "
-                    "<model>_<in>_<out>_summary.json with every individual responses file" % (path, summary),
-                    path,
-                )
-            return parse_llmperf(summary, warnings, individual_path=path)
-        return parse_llmperf(path, warnings)
-    if fmt == VLLM:
-        return parse_vllm(path, warnings)
-    if fmt == GUIDELLM:
-        return parse_guidellm(path, warnings)
-    return parse_inference_perf(path, warnings)
+def _run_of(path, fmt):
+    """The run summary a per-request file belongs to; an error when it is not there."""
+    entry = BY_NAME[fmt]
+    run = entry.run_for(path)
+    if not os.path.isfile(run):
+        raise BenchmarkParseError(
+            "Found %s per-request export %s without its summary %s next to it; %s writes both files "
+            "(incomplete copy of the artifact directory?)" % (fmt, path, os.path.basename(run), fmt),
+            path,
+        )
+    return run
 
 
 def _role_for_explicit(path, fmt):
     """Role of a file given with an explicit format (no sniffing: the caller said what it is)."""
-    found = classify(path, sniff=False)
-    if found is not None and found[0] == fmt:
-        return found[1]
-    if fmt in (GENAI_PERF, AIPERF) and path.lower().endswith(".csv"):
-        return _CSV
-    return _JSON
+    entry = BY_NAME[fmt]
+    role = entry.role_by_name(path)
+    if role is not None:
+        return role
+    if RUN_CSV in entry.parsers and path.lower().endswith(".csv"):
+        return RUN_CSV
+    return RUN
 
 
 def _check_formats(fmt, allowed, path):
@@ -149,12 +95,13 @@ def _check_formats(fmt, allowed, path):
         )
 
 
-def parse_path(path, fmt=AUTO, allowed=FORMATS):
+def parse_path(path, fmt=AUTO, allowed=FORMATS, per_request=False):
     """Parse a result file or a directory of artifacts (searched recursively) into records.
 
     ``fmt`` is ``auto`` or one of ``allowed``; with ``auto`` every format in ``allowed`` is
-    detected. Raises BenchmarkParseError for a missing path, an empty directory, a file that
-    cannot be read, or a directory without results of the requested formats.
+    detected. With ``per_request``, the per-request file each run has next to it is read too.
+    Raises BenchmarkParseError for a missing path, an empty directory, a file that cannot be
+    read, or a directory without results of the requested formats.
     """
     allowed = tuple(allowed)
     _check_formats(fmt, allowed, path)
@@ -187,10 +134,32 @@ def parse_path(path, fmt=AUTO, allowed=FORMATS):
             jobs = [(path, fmt, _role_for_explicit(path, fmt))]
     items = []
     for file_path, file_fmt, role in jobs:
-        for index, record in enumerate(_parse_file(file_path, file_fmt, role, warnings)):
+        if role == PER_REQUEST:  # a per-request file given alone: read the run it belongs to
+            file_path = _run_of(file_path, file_fmt)
+            role = BY_NAME[file_fmt].role_by_name(file_path)
+        for index, record in enumerate(BY_NAME[file_fmt].parsers[role](file_path, warnings)):
             items.append((record, file_path, index))
     items.sort(key=sort_key)
-    return ParseResult([i[0] for i in items], [i[1] for i in items], warnings)
+    records, sources = [i[0] for i in items], [i[1] for i in items]
+    return ParseResult(records, sources, warnings, _per_request(records, sources) if per_request else None)
+
+
+def _per_request(records, sources):
+    """Per-request samples of every run whose tool wrote them next to its summary."""
+    entries, read = [], {}
+    for record, source in zip(records, sources):
+        entry = BY_NAME[record["tool"]]  # the parsers name their records after the format
+        if entry.per_request is None:
+            continue
+        companion = entry.per_request_for(source)
+        if companion is None:
+            continue
+        if companion not in read:
+            read[companion] = entry.per_request(companion)
+        entries.append(
+            {"concurrency": record["concurrency"], "run": source, "source": companion, "samples": read[companion]}
+        )
+    return entries
 
 
 def _plan_directory(path, selected, wanted, warnings):
@@ -227,6 +196,7 @@ def _plan_directory(path, selected, wanted, warnings):
             ),
             path,
         )
+    mine = _drop_phase_copies(mine)
     by_dir = {}
     for entry in mine:
         by_dir.setdefault(os.path.dirname(entry[0]), []).append(entry)
@@ -236,42 +206,44 @@ def _plan_directory(path, selected, wanted, warnings):
     return jobs
 
 
+def _drop_phase_copies(found):
+    """Leave out per-phase copies of a run summary (aiperf ``phases/<phase>/``) whose run was found too."""
+    runs = set((os.path.dirname(path), fmt) for path, fmt, role in found if role in (RUN, RUN_CSV))
+    return [
+        (path, fmt, role)
+        for path, fmt, role in found
+        if not (BY_NAME[fmt].is_phase_copy(path) and (BY_NAME[fmt].run_dir_of_phase_copy(path), fmt) in runs)
+    ]
+
+
 def _runs_in_directory(directory, entries, warnings):
     roles = set((fmt, role) for _path, fmt, role in entries)
     jobs = []
     for file_path, fmt, role in entries:
-        if role == _CSV and (fmt, _JSON) in roles:
+        if role == RUN_CSV and (fmt, RUN) in roles:
             continue  # the same run as the JSON export next to it, which has full precision and settings
-        if role == _PER_REQUEST:
-            if (fmt, _JSON) not in roles and (fmt, _CSV) not in roles:
-                raise BenchmarkParseError(
-                    "Found aiperf per-request export %s without profile_export_aiperf.json or .csv next to it; "
-                    "the run summary is missing (incomplete copy of the artifact directory?)" % file_path,
-                    file_path,
-                )
+        if role == PER_REQUEST:
+            _run_of(file_path, fmt)  # read with its run summary; an error when that is missing
             continue
-        if role == _INDIVIDUAL:
-            if not os.path.isfile(summary_path_for(file_path)):
-                raise BenchmarkParseError(
-                    "Found llmperf individual responses %s without its summary %s; llmperf writes both files"
-                    % (file_path, os.path.basename(summary_path_for(file_path))),
-                    file_path,
-                )
-            continue  # read together with its summary
-        if fmt == INFERENCE_PERF and role == _SUMMARY and (INFERENCE_PERF, _STAGE) in roles:
+        if role == AGGREGATE and (fmt, RUN) in roles:
             warnings.append(
-                "%s: not reported as a run; it aggregates the stage_<N>_lifecycle_metrics.json files next to "
-                "it, which are reported one record per load stage" % file_path
+                "%s: not reported as a run; it aggregates the %s run files next to it, which are reported "
+                "one record each" % (file_path, fmt)
             )
             continue
         jobs.append((file_path, fmt, role))
     return jobs
 
 
-def facts_result(path, fmt=AUTO, allowed=FORMATS):
+def facts_result(path, fmt=AUTO, allowed=FORMATS, per_request=True):
     """What a ``*_facts`` module returns, and the warnings to show. Pure: no Ansible here."""
-    result = parse_path(path, fmt, allowed)
+    result = parse_path(path, fmt, allowed, per_request)
     return (
-        dict(changed=False, ansible_facts=dict(benchmark_results=result.records), sources=result.sources),
+        dict(
+            changed=False,
+            ansible_facts=dict(benchmark_results=result.records),
+            sources=result.sources,
+            per_request=result.per_request,
+        ),
         result.warnings,
     )

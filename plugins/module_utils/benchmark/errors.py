@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, eks_llm.inference contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one exception type of the benchmark parsers."""
+"""The exception types of the benchmark package: one for parsing, one for SLO checks and reports."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -22,3 +22,7 @@ class BenchmarkParseError(Exception):
 
     def __str__(self):
         return self.msg
+
+
+class BenchmarkReportError(Exception):
+    """Bad input to the SLO check or the report (unknown SLO objective, no records, ...)."""

@@ -19,7 +19,7 @@ import os
 import re
 
 from .errors import BenchmarkParseError
-from .record import count, dig, load_json, new_record, number, read_text, unit_factor
+from .record import count, dig, load_json, new_record, number, parse_json, read_text, unit_factor
 
 GENAI_PERF = "genai-perf"
 AIPERF = "aiperf"
@@ -223,6 +223,56 @@ def parse_aiperf_json(path, warnings):
         record["error_count"] = count(errors["avg"], path, "error_request_count.avg")
     _drop_ttft_if_not_streaming(record, dig(cfg, ("endpoint", "streaming")), path, warnings, AIPERF)
     return [record]
+
+
+# --- aiperf per-request export (profile_export.jsonl) -----------------------------------------
+
+PER_REQUEST_NAME = "profile_export.jsonl"
+# per-request metric name -> (sample key, unit kind)
+_PER_REQUEST_METRICS = (
+    ("time_to_first_token", "ttft_ms", "time"),
+    ("inter_token_latency", "itl_ms", "time"),
+    ("request_latency", "request_latency_ms", "time"),
+    ("output_sequence_length", "output_tokens", "tokens"),
+)
+
+
+def parse_aiperf_per_request(path):
+    """Per-request samples of an aiperf ``profile_export.jsonl`` (profiling phase only, warm-up skipped).
+
+    Each sample: ``ttft_ms``, ``itl_ms``, ``request_latency_ms``, ``output_tokens`` (``None`` when the
+    line has no such metric) and ``error`` (bool). Units are read from each metric's ``unit``.
+    """
+    what = "aiperf per-request export"
+    samples = []
+    for number_, line in enumerate(read_text(path, what).splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        where = "line %d" % number_
+        row = parse_json(line, path, what, dict, where)
+        if not isinstance(row.get("metrics", {}), dict):
+            raise BenchmarkParseError(
+                "Failed to parse %s %s: %s has no 'metrics' object; expected one JSON object per request "
+                "(metadata, metrics, error)" % (what, path, where),
+                path,
+            )
+        if dig(row, ("metadata", "benchmark_phase")) not in (None, "profiling"):
+            continue
+        metrics = row.get("metrics") or {}
+        sample = {}
+        for name, key, kind in _PER_REQUEST_METRICS:
+            entry = metrics.get(name)
+            at = "%s metric %r" % (where, name)
+            if isinstance(entry, dict):
+                factor = unit_factor(entry.get("unit"), kind, path, at, AIPERF)
+                value = number(entry.get("value"), path, at)
+                sample[key] = None if value is None else value * factor
+            else:
+                sample[key] = number(entry, path, at)
+        sample["error"] = bool(row.get("error"))
+        samples.append(sample)
+    return samples
 
 
 # --- CSV exports -------------------------------------------------------------------------------

@@ -97,13 +97,36 @@ def _seconds_to_ms(data, key, path):
     return None if value is None else value * 1000.0
 
 
-def check_individual_responses(individual_path, summary, summary_path):
-    """Read the per-request array and check it against the summary's counts.
+# individual response key (seconds) -> per-request sample key (milliseconds)
+_PER_REQUEST_SECONDS = (
+    ("ttft_s", "ttft_ms"),
+    ("inter_token_latency_s", "itl_ms"),
+    ("end_to_end_latency_s", "request_latency_ms"),
+)
 
-    Returns (requests, errors). A request failed when its ``error_code`` is set (llmperf's own rule).
+
+def parse_llmperf_per_request(path):
+    """Per-request samples of an llmperf ``*_individual_responses.json``.
+
+    Each sample: ``ttft_ms``, ``itl_ms`` (llmperf's per-request ITL, which includes the TTFT),
+    ``request_latency_ms``, ``output_tokens`` and ``error`` (``error_code`` set, llmperf's own rule).
     """
+    samples = []
+    for index, response in enumerate(_load_responses(path)):
+        sample = {}
+        for source, key in _PER_REQUEST_SECONDS:
+            value = number(response.get(source), path, "entry %d %s" % (index, source))
+            sample[key] = None if value is None else value * 1000.0
+        sample["output_tokens"] = number(
+            response.get("number_output_tokens"), path, "entry %d number_output_tokens" % index
+        )
+        sample["error"] = response.get("error_code") is not None
+        samples.append(sample)
+    return samples
+
+
+def _load_responses(individual_path):
     responses = load_json(individual_path, "llmperf individual responses file", expect=list)
-    errors = 0
     for index, response in enumerate(responses):
         if not isinstance(response, dict):
             raise BenchmarkParseError(
@@ -111,8 +134,16 @@ def check_individual_responses(individual_path, summary, summary_path):
                 "object per request (ttft_s, end_to_end_latency_s, error_code, ...)" % (individual_path, index),
                 individual_path,
             )
-        if response.get("error_code") is not None:
-            errors += 1
+    return responses
+
+
+def check_individual_responses(individual_path, summary, summary_path):
+    """Read the per-request array and check it against the summary's counts.
+
+    Returns (requests, errors). A request failed when its ``error_code`` is set (llmperf's own rule).
+    """
+    responses = _load_responses(individual_path)
+    errors = sum(1 for response in responses if response.get("error_code") is not None)
     started = summary.get("results_num_requests_started")
     reported_errors = summary.get("results_number_errors")
     if (started is not None and number(started, summary_path, "results_num_requests_started") != len(responses)) or (

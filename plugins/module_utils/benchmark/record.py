@@ -156,19 +156,24 @@ def read_text(path, what):
 
 def load_json(path, what, expect=dict):
     """Parse a whole JSON file; the top level must be ``expect`` (dict or list)."""
-    text = read_text(path, what)
+    return parse_json(read_text(path, what), path, what, expect)
+
+
+def parse_json(text, path, what, expect=dict, where=None):
+    """Parse JSON ``text`` read from ``path``; ``where`` (e.g. ``"line 3"``) names the part of the file."""
+    prefix = "%s: " % where if where else ""
     try:
         data = json.loads(text)
     except ValueError as exc:
         raise BenchmarkParseError(
-            "Failed to parse %s %s: invalid JSON (%s); the file looks truncated or is not a %s"
-            % (what, path, exc, what),
+            "Failed to parse %s %s: %sinvalid JSON (%s); the file looks truncated or is not a %s"
+            % (what, path, prefix, exc, what),
             path,
         ) from exc
     if not isinstance(data, expect):
         raise BenchmarkParseError(
-            "Failed to parse %s %s: top level is a JSON %s, expected a JSON %s"
-            % (what, path, _json_type(data), _json_type(expect())),
+            "Failed to parse %s %s: %s is a JSON %s, expected a JSON %s"
+            % (what, path, where or "top level", _json_type(data), _json_type(expect())),
             path,
         )
     return data

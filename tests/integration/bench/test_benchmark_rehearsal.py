@@ -13,6 +13,7 @@ import shutil
 import pytest
 
 from tests.integration.bench.conftest import SIM_SETTINGS
+from tests.support.markdown import parse_markdown_table
 from tests.support.playbook import run_playbook
 
 pytestmark = [pytest.mark.bench, pytest.mark.slow]
@@ -123,7 +124,7 @@ def test_report_and_plots(rehearsal):
         assert len(data) > 1024, name
     with open(os.path.join(out, "report.md")) as handle:
         report = handle.read()
-    rows = _markdown_table(report, "Concurrency")
+    rows = parse_markdown_table(report, "Concurrency")
     assert [int(r["Concurrency"]) for r in rows] == CONCURRENCY
     for row, record in zip(rows, results["records"]):
         assert float(row["Output tok/s"]) == pytest.approx(record["output_token_throughput_tps"], abs=0.006)
@@ -171,21 +172,3 @@ def test_slo_gate_fails_naming_each_violation(rehearsal, simulator, tmp_path):
     assert "concurrency 4: itl_ms_p99 = %.2f ms, objective <= 2 ms" % record["itl_ms"]["p99"] in text
     assert "max_error_rate" not in text.split("SLO gate failed")[1].split("PLAY RECAP")[0]
     assert result.total("failed") == 1
-
-
-def _markdown_table(text, first_header):
-    rows, header = [], None
-    for line in text.splitlines():
-        if not line.startswith("|"):
-            if header is not None and rows:
-                break
-            continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if header is None:
-            if cells[0] == first_header:
-                header = cells
-            continue
-        if set("".join(cells)) <= set("-:"):
-            continue
-        rows.append(dict(zip(header, cells)))
-    return rows

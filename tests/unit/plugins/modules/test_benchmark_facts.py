@@ -70,6 +70,25 @@ def test_benchmark_facts_reads_every_fixture_case(bench_fixtures, bench_case_dir
     assert sorted(os.path.dirname(s) for s in result["sources"]) == sorted(c.rstrip("/") for c in bench_case_dirs)
 
 
+def test_benchmark_facts_returns_per_request_samples_of_each_run(bench_fixtures, expected_for):
+    result = run_ok(benchmark_facts, {"path": bench_fixtures})
+    entries = result["per_request"]
+    # the fixtures' runs with per-request files: aiperf (profile_export.jsonl) and llmperf (individual responses)
+    assert sorted(os.path.relpath(os.path.dirname(e["source"]), bench_fixtures) for e in entries) == [
+        "aiperf/c32",
+        "aiperf/c8",
+        "llmperf/bedrock-13b",
+        "llmperf/fireworks-7b",
+    ]
+    for entry in entries:
+        expected = expected_for(os.path.dirname(entry["source"]))
+        assert entry["run"] in result["sources"] and entry["concurrency"] == expected["concurrency"]
+        assert len(entry["samples"]) == expected["request_count"] + expected["error_count"]
+    assert run_ok(benchmark_facts, {"path": bench_fixtures, "per_request": False})["per_request"] == []
+    thin = run_ok(llmperf_facts, {"path": bench_fixtures})["per_request"]
+    assert [e["source"] for e in thin] == [e["source"] for e in entries if "/llmperf/" in e["source"]]
+
+
 def test_benchmark_facts_check_mode_gives_the_same_facts(bench_fixtures):
     normal = run_ok(benchmark_facts, {"path": bench_fixtures})
     checked = run_ok(benchmark_facts, {"path": bench_fixtures, "_ansible_check_mode": True})

@@ -1,21 +1,15 @@
-"""The benchmark role's static contract and the benchmark_report / benchmark_slo_check modules.
+"""The benchmark role's static contract (the modules are in test_benchmark_report.py).
 
 * meta/argument_specs.yml covers every default (and only those) and README's table matches it.
 * The production Job manifests render (template -> YAML) with the seed 000 sweep and carry the
   seed's command, pinned image, ownership labels and the results volume.
-* The modules: check mode writes nothing, a re-run is not changed, the gate fails with one message.
 """
 
-import json
 import os
 import re
 
-import pytest
 import yaml
-from ansible.module_utils.testing import patch_module_args
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-from ansible_collections.eks_llm.inference.plugins.modules import benchmark_report, benchmark_slo_check
 
 REPO_ROOT = os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -215,106 +209,3 @@ def test_job_script_for_seed_002_llmperf_and_004_non_streaming():
     script = env.get_template("run_benchmark.sh.j2").render(**genai)
     assert "--streaming" not in script and "--service-kind openai" in script and "--endpoint-type completions" in script
     assert "--output-tokens-stddev 10" in script and "--tokenizer hf-internal-testing/llama-tokenizer" in script
-
-
-# -- modules ------------------------------------------------------------------------------------
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-@pytest.fixture
-def module_exits(monkeypatch):
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, **kwargs):
-        raise FailJson(kwargs)
-
-    from ansible.module_utils import basic
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-
-
-RECORDS = [
-    {
-        "tool": "aiperf",
-        "tool_version": "0.13.0",
-        "model": "m",
-        "concurrency": c,
-        "request_count": 8 * c,
-        "error_count": 0,
-        "request_throughput_rps": 2.4 * c,
-        "output_token_throughput_tps": 75.0 * c,
-        "ttft_ms": {"avg": 40.0 + c, "p50": 40.0, "p90": 41.0, "p99": 42.0 + c},
-        "itl_ms": {"avg": 12.0, "p50": 12.0, "p90": 12.1, "p99": 12.5},
-        "request_latency_ms": {"avg": 412.0, "p50": 410.0, "p90": 420.0, "p99": 430.0 + c},
-        "input_tokens": {"avg": 16.0},
-        "output_tokens": {"avg": 32.0},
-    }
-    for c in (2, 4, 8)
-]
-
-
-def _run(module, args):
-    with patch_module_args(args):
-        try:
-            module.main()
-        except (ExitJson, FailJson) as exc:
-            return exc.__class__, exc.args[0]
-    raise AssertionError("module did not exit")
-
-
-def test_report_module_check_mode_then_write_then_unchanged(tmp_path, module_exits):
-    args = {
-        "records": RECORDS,
-        "output_dir": str(tmp_path / "out"),
-        "metadata": {"scenario": "unit"},
-        "slo": {"ttft_ms_p99": 48},
-    }
-    kind, result = _run(benchmark_report, dict(args, _ansible_check_mode=True))
-    assert kind is ExitJson and result["changed"] is True and not (tmp_path / "out").exists()
-    kind, result = _run(benchmark_report, args)
-    assert kind is ExitJson and result["changed"] is True
-    assert sorted(os.listdir(tmp_path / "out")) == sorted(
-        [
-            "results.json",
-            "report.md",
-            "throughput_vs_concurrency.png",
-            "ttft_itl_vs_concurrency.png",
-            "throughput_vs_p99_latency.png",
-        ]
-    )
-    written = json.loads((tmp_path / "out" / "results.json").read_text())
-    assert written["headline"]["max_concurrency_meeting_slo"] == 4  # p99 TTFT 44, 46 <= 48 < 50
-    assert result["headline"]["max_concurrency_meeting_slo"] == 4
-    kind, again = _run(benchmark_report, args)
-    assert kind is ExitJson and again["changed"] is False and again["changed_files"] == []
-
-
-def test_report_module_rejects_unknown_objective(tmp_path, module_exits):
-    kind, result = _run(benchmark_report, {"records": RECORDS, "output_dir": str(tmp_path), "slo": {"ttft_p99": 1}})
-    assert (
-        kind is FailJson and "unknown objective 'ttft_p99'" in result["msg"] and "Allowed objectives" in result["msg"]
-    )
-
-
-def test_slo_check_module_both_ways(module_exits):
-    kind, result = _run(benchmark_slo_check, {"records": RECORDS, "slo": {"ttft_ms_p99": 100, "itl_ms_avg": 13}})
-    assert kind is ExitJson and result["passed"] is True and result["changed"] is False
-    kind, result = _run(
-        benchmark_slo_check, {"records": RECORDS, "slo": {"ttft_ms_p99": 45, "itl_ms_p99": 12}, "concurrencies": [4, 8]}
-    )
-    assert kind is FailJson
-    assert result["msg"] == (
-        # p99 TTFT = 42 + c: 46 at c=4 and 50 at c=8, both above 45; p99 ITL 12.5 > 12 at both
-        "SLO gate failed: 4 objective(s) violated at concurrency 4, 8: "
-        "concurrency 4: itl_ms_p99 = 12.50 ms, objective <= 12 ms; "
-        "concurrency 4: ttft_ms_p99 = 46 ms, objective <= 45 ms; "
-        "concurrency 8: itl_ms_p99 = 12.50 ms, objective <= 12 ms; "
-        "concurrency 8: ttft_ms_p99 = 50 ms, objective <= 45 ms"
-    )

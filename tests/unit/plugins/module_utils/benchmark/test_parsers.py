@@ -397,3 +397,114 @@ def test_genai_perf_without_streaming_setting_uses_itl_presence(bench_fixtures, 
     _dump(data, str(tmp_path / "profile_export_genai_perf.json"))
     result = parse_path(str(tmp_path))
     assert result.records[0]["ttft_ms"]["p99"] is None and result.warnings
+
+
+# --- per-request samples -----------------------------------------------------------------------------------
+
+
+def _mean(values):
+    return sum(values) / len(values)
+
+
+@pytest.mark.parametrize("rel", ["aiperf/c8", "aiperf/c32", "llmperf/bedrock-13b", "llmperf/fireworks-7b"])
+def test_per_request_samples_agree_with_the_tools_own_summary(bench_fixtures, expected_for, rel):
+    """The tool computed its summary averages from these requests: counts and means must agree."""
+    case = _case(bench_fixtures, rel)
+    expected = expected_for(case)
+    result = parse_path(case, per_request=True)
+    assert len(result.per_request) == 1
+    entry = result.per_request[0]
+    assert entry["run"] == result.sources[0] and entry["concurrency"] == expected["concurrency"]
+    samples = entry["samples"]
+    ok = [s for s in samples if not s["error"]]
+    assert len(ok) == expected["request_count"]
+    assert len(samples) - len(ok) == expected["error_count"]
+    for key in ("ttft_ms", "request_latency_ms"):
+        assert _mean([s[key] for s in ok]) == pytest.approx(expected[key]["avg"], rel=1e-9), key
+    if expected["tool"] == "aiperf":  # aiperf's ITL is per request; llmperf's includes the TTFT
+        assert _mean([s["itl_ms"] for s in ok]) == pytest.approx(expected["itl_ms"]["avg"], rel=1e-9)
+    assert set(samples[0]) == {"ttft_ms", "itl_ms", "request_latency_ms", "output_tokens", "error"}
+
+
+def test_per_request_not_read_unless_asked_and_none_for_other_tools(bench_fixtures):
+    assert parse_path(_case(bench_fixtures, "aiperf/c8")).per_request == []
+    for rel in ("genai-perf/c4", "vllm/c4", "guidellm/c4", "inference-perf/vllm-stage0"):
+        assert parse_path(_case(bench_fixtures, rel), per_request=True).per_request == [], rel
+
+
+def test_aiperf_per_request_skips_warmup_and_converts_units(tmp_path, bench_fixtures):
+    shutil.copy(_case(bench_fixtures, "aiperf/c8/profile_export_aiperf.json"), str(tmp_path))
+    lines = [
+        {"metadata": {"benchmark_phase": "warmup"}, "metrics": {"time_to_first_token": {"value": 99.0, "unit": "ms"}}},
+        {
+            "metadata": {"benchmark_phase": "profiling"},
+            "metrics": {
+                "time_to_first_token": {"value": 41000000, "unit": "ns"},
+                "inter_token_latency": {"value": 12.5, "unit": "ms"},
+                "request_latency": {"value": 0.42, "unit": "s"},
+                "output_sequence_length": {"value": 32, "unit": "tokens"},
+            },
+        },
+        {"metadata": {"benchmark_phase": "profiling"}, "metrics": {}, "error": {"code": 500, "message": "boom"}},
+    ]
+    (tmp_path / "profile_export.jsonl").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    samples = parse_path(str(tmp_path), per_request=True).per_request[0]["samples"]
+    assert samples == [
+        {
+            "ttft_ms": pytest.approx(41.0),
+            "itl_ms": 12.5,
+            "request_latency_ms": pytest.approx(420.0),
+            "output_tokens": 32,
+            "error": False,
+        },
+        {"ttft_ms": None, "itl_ms": None, "request_latency_ms": None, "output_tokens": None, "error": True},
+    ]
+
+
+@pytest.mark.parametrize(
+    "line, needles",
+    [
+        ('{"metadata": {}, "metrics": {"request_latency": {"value": 1', ["line 2: invalid JSON", "truncated"]),
+        ('{"metrics": {"request_latency": {"value": 1, "unit": "fortnights"}}}', ["line 2", "'fortnights'"]),
+        ('{"metrics": [1]}', ["line 2 has no 'metrics' object"]),
+        ("[1, 2]", ["line 2 is a JSON array, expected a JSON object"]),
+    ],
+)
+def test_bad_aiperf_per_request_line_is_an_error(tmp_path, bench_fixtures, line, needles):
+    shutil.copy(_case(bench_fixtures, "aiperf/c8/profile_export_aiperf.json"), str(tmp_path))
+    with open(_case(bench_fixtures, "aiperf/c8/profile_export.jsonl")) as handle:
+        first = handle.readline()
+    (tmp_path / "profile_export.jsonl").write_text(first + line + "\n")
+    with pytest.raises(BenchmarkParseError) as info:
+        parse_path(str(tmp_path), per_request=True)
+    assert str(tmp_path / "profile_export.jsonl") in info.value.msg
+    for needle in needles:
+        assert needle in info.value.msg
+
+
+def test_aiperf_per_request_file_alone_reads_its_run(bench_fixtures, expected_for, record_matches):
+    case = _case(bench_fixtures, "aiperf/c8")
+    result = parse_path(os.path.join(case, "profile_export.jsonl"))
+    assert result.sources == [os.path.join(case, "profile_export_aiperf.json")]
+    record_matches(result.records[0], expected_for(case))
+
+
+def test_aiperf_per_phase_copies_are_left_out(bench_fixtures, tmp_path, expected_for, record_matches):
+    """aiperf writes <artifact dir>/phases/<phase>/profile_export_aiperf.{json,csv} next to the run's own export."""
+    case = _case(bench_fixtures, "aiperf/c8")
+    run = _copy_case(case, tmp_path / "artifacts" / "c8")
+    for phase in ("warmup", "profiling"):
+        os.makedirs(os.path.join(run, "phases", phase))
+        for name in ("profile_export_aiperf.json", "profile_export_aiperf.csv"):
+            shutil.copy(os.path.join(case, name), os.path.join(run, "phases", phase, name))
+    result = parse_path(str(tmp_path / "artifacts"), fmt="aiperf", per_request=True)
+    assert result.sources == [os.path.join(run, "profile_export_aiperf.json")]
+    record_matches(result.records[0], expected_for(case))
+    assert [e["source"] for e in result.per_request] == [os.path.join(run, "profile_export.jsonl")]
+    # without the run's own export, a phase copy is an export like any other
+    os.remove(os.path.join(run, "profile_export_aiperf.json"))
+    os.remove(os.path.join(run, "profile_export_aiperf.csv"))
+    os.remove(os.path.join(run, "profile_export.jsonl"))
+    shutil.rmtree(os.path.join(run, "phases", "warmup"))
+    result = parse_path(str(tmp_path / "artifacts"))
+    assert result.sources == [os.path.join(run, "phases", "profiling", "profile_export_aiperf.json")]

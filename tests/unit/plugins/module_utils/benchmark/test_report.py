@@ -1,4 +1,4 @@
-"""Report, knee, headline and SLO logic of plugins/module_utils/benchmark_report.py.
+"""SLO checks, analysis (knee, headline, goodput) and rendering of plugins/module_utils/benchmark/.
 
 Expected values are computed by hand in the comments (or taken from scenarios.md's published seed
 tables), never copied from the code's output.
@@ -11,10 +11,12 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.eks_llm.inference.plugins.module_utils import benchmark_report as br
+from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark import analysis, render, slo
+from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.errors import BenchmarkReportError
+from tests.support.markdown import parse_markdown_table
 
 REPO_ROOT = os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 )
 ROLE = os.path.join(REPO_ROOT, "roles", "benchmark")
 
@@ -49,7 +51,7 @@ SEED_004 = [
 
 
 def test_knee_on_seed_004_is_concurrency_20():
-    k = br.knee(SEED_004)
+    k = analysis.knee(SEED_004)
     # 10 -> 20: latency fell (9903 -> 5345) while throughput rose: infinite elasticity.
     # 20 -> 40: gain 211.95/554.70 = 0.38210, cost 3929.14/5345.23 = 0.73507, elasticity 0.5198 < 1.
     assert k["concurrency"] == 20
@@ -61,18 +63,18 @@ def test_knee_on_seed_004_is_concurrency_20():
 def test_knee_synthetic_and_threshold():
     records = [rec(1, 100.0, 1000.0), rec(2, 200.0, 1000.0), rec(4, 300.0, 1100.0), rec(8, 310.0, 2000.0)]
     # steps: 1->2 cost 0 => inf; 2->4 gain .5 / cost .1 = 5; 4->8 gain .0333 / cost .8182 = .0407
-    assert br.knee(records)["concurrency"] == 4
-    assert br.knee(records)["steps"][1]["elasticity"] == pytest.approx(5.0)
-    assert br.knee(records)["steps"][2]["elasticity"] == pytest.approx((10 / 300) / (900 / 1100))
-    assert br.knee(records, threshold=6.0)["concurrency"] == 2  # 5 < 6 ends the range one step earlier
-    assert br.knee(records, threshold=0.01)["concurrency"] == 8  # no step below 0.01: the last point
-    assert br.knee([rec(4, 50.0, 10.0)])["concurrency"] == 4
-    assert br.knee([rec(4, None, 10.0)]) is None
+    assert analysis.knee(records)["concurrency"] == 4
+    assert analysis.knee(records)["steps"][1]["elasticity"] == pytest.approx(5.0)
+    assert analysis.knee(records)["steps"][2]["elasticity"] == pytest.approx((10 / 300) / (900 / 1100))
+    assert analysis.knee(records, threshold=6.0)["concurrency"] == 2  # 5 < 6 ends the range one step earlier
+    assert analysis.knee(records, threshold=0.01)["concurrency"] == 8  # no step below 0.01: the last point
+    assert analysis.knee([rec(4, 50.0, 10.0)])["concurrency"] == 4
+    assert analysis.knee([rec(4, None, 10.0)]) is None
 
 
 def test_knee_falls_back_to_average_latency():
     records = [rec(1, 100.0, None, avg=100.0), rec(2, 110.0, None, avg=200.0)]
-    k = br.knee(records)
+    k = analysis.knee(records)
     # gain .1 / cost 1.0 = .1 < 1 => knee at the first point
     assert k["concurrency"] == 1 and k["latency_metric"] == "request_latency_ms.avg"
 
@@ -84,7 +86,7 @@ def test_headline_max_concurrency_and_aggregate_goodput():
         rec(4, 350.0, 600.0, rps=3.5, ttft_p99=90.0),
         rec(8, 400.0, 1200.0, rps=4.0, ttft_p99=200.0),
     ]
-    head = br.headline(records, {"ttft_ms_p99": 100})
+    head = analysis.headline(records, {"ttft_ms_p99": 100})
     assert head["max_concurrency_meeting_slo"] == 4
     assert head["slo_monotonic"] is True
     assert head["goodput_rps"] == 3.5 and head["goodput_source"] == "aggregate-approximation"
@@ -97,9 +99,9 @@ def test_headline_non_monotonic_and_no_slo():
         rec(2, 190.0, 520.0, rps=1.9, ttft_p99=150.0),
         rec(4, 350.0, 600.0, rps=3.5, ttft_p99=90.0),
     ]
-    head = br.headline(records, {"ttft_ms_p99": 100})
+    head = analysis.headline(records, {"ttft_ms_p99": 100})
     assert head["max_concurrency_meeting_slo"] == 4 and head["slo_monotonic"] is False
-    none = br.headline(records, {})
+    none = analysis.headline(records, {})
     assert none["max_concurrency_meeting_slo"] is None and none["goodput_rps"] is None
 
 
@@ -110,15 +112,15 @@ def test_goodput_from_per_request_samples():
     failed = dict(good, error=True)
     samples = [good] * 7 + [slow] * 2 + [failed]
     # duration = 10 requests / 5 rps = 2 s; 7 requests meet ttft <= 100 and itl <= 20 => 3.5 req/s
-    rate, source = br.goodput(
+    rate, source = analysis.goodput(
         record, {"ttft_ms_p99": 100, "itl_ms_avg": 20, "min_output_token_throughput_tps": 1}, samples
     )
     assert source == "per-request" and rate == pytest.approx(3.5)
 
 
 def test_validate_slo_names_every_problem():
-    with pytest.raises(br.BenchmarkReportError) as err:
-        br.validate_slo({"ttft_p99": 1, "itl_ms_p99": -2, "max_error_rate": 2, "request_latency_ms_p99": "x"})
+    with pytest.raises(BenchmarkReportError) as err:
+        slo.validate_slo({"ttft_p99": 1, "itl_ms_p99": -2, "max_error_rate": 2, "request_latency_ms_p99": "x"})
     text = str(err.value)
     assert text.startswith("benchmark_slo: ")
     assert "unknown objective 'ttft_p99'" in text
@@ -126,15 +128,15 @@ def test_validate_slo_names_every_problem():
     assert "max_error_rate is a fraction within [0, 1], got 2" in text
     assert "request_latency_ms_p99 must be a number" in text
     assert "Allowed objectives: itl_ms_avg" in text and "ttft_ms_p99" in text
-    assert br.validate_slo({"ttft_ms_p99": 5}) == {"ttft_ms_p99": 5.0}
+    assert slo.validate_slo({"ttft_ms_p99": 5}) == {"ttft_ms_p99": 5.0}
 
 
 def test_error_rate_and_scalar_objectives():
     record = rec(8, 400.0, 900.0, rps=3.0, ok=90, errors=10)
-    assert br.error_rate(record) == pytest.approx(0.1)  # 10 / (90 + 10)
-    violations = br.evaluate_record(
+    assert slo.error_rate(record) == pytest.approx(0.1)  # 10 / (90 + 10)
+    violations = slo.evaluate_record(
         record,
-        br.validate_slo(
+        slo.validate_slo(
             {"max_error_rate": 0.05, "min_output_token_throughput_tps": 500, "min_request_throughput_rps": 2}
         ),
     )
@@ -149,26 +151,26 @@ def test_slo_gate_one_message_lists_every_violation():
         rec(8, 400.0, 900.0, rps=3.0, ttft_p99=120.5, itl_p99=30.25),
         rec(16, 700.0, 1900.0, rps=5.0, ttft_p99=80.0, itl_p99=45.0),
     ]
-    gate = br.slo_gate(records, {"ttft_ms_p99": 100, "itl_ms_p99": 40, "request_latency_ms_p99": 2000})
+    gate = slo.slo_gate(records, {"ttft_ms_p99": 100, "itl_ms_p99": 40, "request_latency_ms_p99": 2000})
     assert gate["passed"] is False and gate["evaluated"] == [8, 16]
     assert gate["message"] == (
         "SLO gate failed: 2 objective(s) violated at concurrency 8, 16: "
         "concurrency 8: ttft_ms_p99 = 120.50 ms, objective <= 100 ms; "
         "concurrency 16: itl_ms_p99 = 45 ms, objective <= 40 ms"
     )
-    only_8 = br.slo_gate(records, {"itl_ms_p99": 40}, concurrencies=[8])
+    only_8 = slo.slo_gate(records, {"itl_ms_p99": 40}, concurrencies=[8])
     assert only_8["passed"] is True and only_8["evaluated"] == [8]
     assert only_8["message"] == "SLO met at concurrency 8: itl_ms_p99=40"
-    with pytest.raises(br.BenchmarkReportError, match=r"benchmark_slo_concurrencies \[32\] were not swept"):
-        br.slo_gate(records, {"itl_ms_p99": 40}, concurrencies=[32])
+    with pytest.raises(BenchmarkReportError, match=r"benchmark_slo_concurrencies \[32\] were not swept"):
+        slo.slo_gate(records, {"itl_ms_p99": 40}, concurrencies=[32])
 
 
 def test_not_measured_metric_violates_and_non_streaming_warns():
     record = rec(10, 236.62, 9903.36, 1.91)  # seed 004: no streaming, no TTFT
-    gate = br.slo_gate([record], {"ttft_ms_p99": 500})
+    gate = slo.slo_gate([record], {"ttft_ms_p99": 500})
     assert gate["passed"] is False
     assert "concurrency 10: ttft_ms_p99 = not measured ms" in gate["message"]
-    warnings = br.sweep_warnings([record])
+    warnings = analysis.sweep_warnings([record])
     assert len(warnings) == 1 and "without streaming" in warnings[0] and "seed 004" in warnings[0]
 
 
@@ -181,56 +183,37 @@ def test_results_json_and_markdown_round_trip():
         "source": "scenarios.md: seed 000 §Results",
         "points": [{"concurrency": 8, "output_token_throughput_tps": 545.56, "request_latency_ms_avg": "1,971…"}],
     }
-    results = br.build_results(list(reversed(records)), {"scenario": "triton_vllm"}, {"ttft_ms_p99": 50}, published)
+    results = analysis.build_results(
+        list(reversed(records)), {"scenario": "triton_vllm"}, {"ttft_ms_p99": 50}, published
+    )
     assert [r["concurrency"] for r in results["records"]] == [8, 16]
-    text = br.to_json(results)
+    text = analysis.to_json(results)
     assert json.loads(text)["headline"]["knee"]["steps"][0]["elasticity"] is not None
-    assert br.to_json(results) == text  # stable bytes
-    md = br.render_markdown(results)
-    rows = br.parse_markdown_table(md, "Concurrency")
+    assert analysis.to_json(results) == text  # stable bytes
+    md = render.render_markdown(results)
+    rows = parse_markdown_table(md, "Concurrency")
     assert [r["Output tok/s"] for r in rows] == ["545.56", "904.34"]
     assert [r["TTFT avg (ms)"] for r in rows] == ["32.75", "30.27"]
     assert [r["TTFT p99 (ms)"] for r in rows] == ["46.98", "67.93"]
-    seed_rows = br.parse_markdown_table(md.split("## Published seed numbers")[1], "Concurrency")
+    seed_rows = parse_markdown_table(md.split("## Published seed numbers")[1], "Concurrency")
     assert seed_rows[0]["Seed tok/s"] == "545.56" and seed_rows[0]["Seed latency avg"] == "1,971…"
     assert "scenarios.md: seed 000 §Results" in md
-    slo_rows = br.parse_markdown_table(md.split("## SLO")[1], "Concurrency")
+    slo_rows = parse_markdown_table(md.split("## SLO")[1], "Concurrency")
     assert slo_rows == [
         {"Concurrency": "8", "ttft_ms_p99": "ok 46.98"},
         {"Concurrency": "16", "ttft_ms_p99": "FAIL 67.93"},
     ]
-    with pytest.raises(br.BenchmarkReportError, match="no benchmark records"):
-        br.build_results([], {}, {})
+    with pytest.raises(BenchmarkReportError, match="no benchmark records"):
+        analysis.build_results([], {}, {})
 
 
 def test_plots_are_png():
-    results = br.build_results(SEED_004, {"scenario": "vllm_karpenter"}, {})
-    plots = br.render_plots(results)
-    assert sorted(plots) == sorted(br.PLOT_FILES)
+    results = analysis.build_results(SEED_004, {"scenario": "vllm_karpenter"}, {})
+    plots = render.render_plots(results)
+    assert sorted(plots) == sorted(render.PLOT_FILES)
     for data in plots.values():
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1024
-    assert br.render_plots(results) == plots  # deterministic bytes => idempotent writes
-
-
-def test_aiperf_per_request_reader_skips_warmup():
-    lines = [
-        {"metadata": {"benchmark_phase": "warmup"}, "metrics": {"time_to_first_token": {"value": 99.0, "unit": "ms"}}},
-        {
-            "metadata": {"benchmark_phase": "profiling"},
-            "metrics": {
-                "time_to_first_token": {"value": 41.0, "unit": "ms"},
-                "inter_token_latency": {"value": 12.0, "unit": "ms"},
-                "request_latency": {"value": 420.0, "unit": "ms"},
-                "output_sequence_length": {"value": 32, "unit": "tokens"},
-            },
-        },
-        {"metadata": {"benchmark_phase": "profiling"}, "metrics": {}, "error": {"code": 500}},
-    ]
-    samples = br.load_aiperf_per_request("\n".join(json.dumps(line) for line in lines))
-    assert samples == [
-        {"ttft_ms": 41.0, "itl_ms": 12.0, "request_latency_ms": 420.0, "output_tokens": 32, "error": False},
-        {"ttft_ms": None, "itl_ms": None, "request_latency_ms": None, "output_tokens": None, "error": True},
-    ]
+    assert render.render_plots(results) == plots  # deterministic bytes => idempotent writes
 
 
 def test_role_lists_the_same_objectives():
@@ -238,5 +221,5 @@ def test_role_lists_the_same_objectives():
         role_vars = yaml.safe_load(handle)
     with open(os.path.join(ROLE, "meta", "argument_specs.yml")) as handle:
         spec = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
-    assert sorted(role_vars["__benchmark_slo_objectives"]) == sorted(br.slo_objectives())
-    assert sorted(spec["benchmark_slo"]["options"]) == sorted(br.slo_objectives())
+    assert sorted(role_vars["__benchmark_slo_objectives"]) == sorted(slo.slo_objectives())
+    assert sorted(spec["benchmark_slo"]["options"]) == sorted(slo.slo_objectives())
