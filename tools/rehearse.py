@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 import yaml
@@ -37,6 +38,8 @@ STATE_FILE = os.path.join(BUILD, "stand-ins.json")
 TESTBED = [sys.executable, os.path.join(REPO, "tools", "testbed", "testbed.py")]
 KUBECONFIG = os.path.join(REPO, "build", "testbed", "kubeconfig")
 INVENTORY = "inventories/rehearsal"
+SCENARIOS_FILE = os.path.join(REPO, "playbooks", "scenarios.yml")
+STAND_IN_HOST = "127.0.0.1"
 
 
 def say(msg):
@@ -79,6 +82,35 @@ def ensure_moto(state):
     return url
 
 
+def scenarios():
+    """Scenario names of the one scenario list, playbooks/scenarios.yml (``eks_llm_scenarios``)."""
+    with open(SCENARIOS_FILE) as handle:
+        return list(yaml.safe_load(handle)["eks_llm_scenarios"])
+
+
+def forget_aws_environment():
+    """Drop every AWS_* variable of this process (profiles, per-service endpoint URLs such as
+    AWS_ENDPOINT_URL_S3 that would beat AWS_ENDPOINT_URL): the plays get only stand_in_env's."""
+    for key in [k for k in os.environ if k.startswith("AWS_")]:
+        del os.environ[key]
+
+
+def stand_in_env(moto_url):
+    """Environment of every rehearsal play: AWS calls go to the rehearsal's moto server on 127.0.0.1
+    with fake credentials and no AWS config files; Kubernetes to the local test cluster."""
+    if urllib.parse.urlsplit(moto_url).hostname != STAND_IN_HOST:
+        raise SystemExit("refusing to run: the AWS stand-in %s is not on %s" % (moto_url, STAND_IN_HOST))
+    env = MotoServer(port=int(moto_url.rsplit(":", 1)[1])).env()
+    env.update(
+        {
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "EKS_LLM_KUBECONFIG": KUBECONFIG,
+        }
+    )
+    return env
+
+
 def scenario_vars(scenario):
     with open(os.path.join(REPO, "group_vars", "scenario_%s.yml" % scenario)) as handle:
         return yaml.safe_load(handle)
@@ -89,41 +121,9 @@ def rehearsal_vars():
         return yaml.safe_load(handle)
 
 
-def node_groups_for(scenario):
-    """Fake-node groups for the test cluster, from the scenario's own node-group values."""
-    values = scenario_vars(scenario)
-    zone = rehearsal_vars()["eks_llm_availability_zones"][0]
-    groups = []
-    core = values.get("vpc_eks_core_node_group")
-    if core:
-        groups.append(
-            {
-                "name": "core",
-                "instance_type": core["instance_types"][0],
-                "count": core["desired_size"],
-                "zone": zone,
-            }
-        )
-    for group in values.get("gpu_nodegroup_node_groups", []):
-        groups.append(
-            {
-                "name": group["name"],
-                "instance_type": group["instance_type"],
-                "count": group["desired_size"],
-                "zone": zone,
-                "labels": group.get("labels", {}),
-                "taints": group.get("taints", []),
-            }
-        )
-    return groups
-
-
 def ensure_testbed(scenario):
-    nodes_file = os.path.join(BUILD, "%s-nodes.yml" % scenario)
-    with open(nodes_file, "w") as handle:
-        yaml.safe_dump({"node_groups": node_groups_for(scenario)}, handle, sort_keys=False)
-    say("test cluster (real control plane, kwok fake nodes) with nodes from %s" % nodes_file)
-    subprocess.run(TESTBED + ["up", "--nodes", nodes_file], check=True)
+    say("test cluster (real control plane, kwok fake nodes), nodes from group_vars/scenario_%s.yml" % scenario)
+    subprocess.run(TESTBED + ["up", "--scenario", scenario], check=True)
 
 
 def start_simulator(scenario):
@@ -188,8 +188,7 @@ def rehearse(scenario, bench_extra=None):
     state = load_state()
     moto_url = ensure_moto(state)
     ensure_testbed(scenario)
-    env = MotoServer(port=int(moto_url.rsplit(":", 1)[1])).env()
-    env["EKS_LLM_KUBECONFIG"] = KUBECONFIG
+    env = stand_in_env(moto_url)
     extra = {"scenario": scenario}
 
     say("converge: ansible-playbook site.yml -i %s -e scenario=%s --skip-tags benchmark" % (INVENTORY, scenario))
@@ -320,46 +319,51 @@ def destroy(scenario):
     state = load_state()
     moto = state.get("moto")
     if not moto or not _alive(moto["url"] + "/moto-api/"):
-        say("no running rehearsal moto server: nothing to destroy on the AWS side")
-        env = {}
-    else:
-        env = MotoServer(port=int(moto["url"].rsplit(":", 1)[1])).env()
-    env["EKS_LLM_KUBECONFIG"] = KUBECONFIG
+        say(
+            "refusing to destroy: no live rehearsal moto server (%s). A rehearsal's plays run only against "
+            "its stand-ins, never against the AWS credentials of this environment; nothing was run. "
+            "(A real account is torn down with playbooks/destroy.yml and inventories/aws.)" % STATE_FILE
+        )
+        return 2
+    env = stand_in_env(moto["url"])
     say("destroy: ansible-playbook playbooks/destroy.yml -i %s -e scenario=%s" % (INVENTORY, scenario))
     result = run_playbook("playbooks/destroy.yml", extra_vars={"scenario": scenario}, env=env, inventory=INVENTORY)
     print(result.stdout[-4000:])
     if result.returncode != 0:
         print(result.stderr[-3000:], file=sys.stderr)
         return 1
-    if moto:
-        left = leftovers(moto["url"], rehearsal_vars()["eks_llm_cluster_name"])
-        os.makedirs(os.path.join(BUILD, scenario), exist_ok=True)
-        with open(os.path.join(BUILD, scenario, "destroy.json"), "w") as handle:
-            json.dump({"scenario": scenario, "left": left}, handle, indent=2)
-        if left:
-            say("left behind after destroy: %s" % ", ".join(left))
-            return 1
-        say("checked with boto3 on moto and the Kubernetes API: nothing owned by the scenario is left")
-        try:
-            os.killpg(moto["pid"], signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        state.pop("moto", None)
-        save_state(state)
+    left = leftovers(moto["url"], rehearsal_vars()["eks_llm_cluster_name"])
+    os.makedirs(os.path.join(BUILD, scenario), exist_ok=True)
+    with open(os.path.join(BUILD, scenario, "destroy.json"), "w") as handle:
+        json.dump({"scenario": scenario, "left": left}, handle, indent=2)
+    if left:
+        say("left behind after destroy: %s" % ", ".join(left))
+        return 1
+    say("checked with boto3 on moto and the Kubernetes API: nothing owned by the scenario is left")
+    try:
+        os.killpg(moto["pid"], signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    state.pop("moto", None)
+    save_state(state)
     subprocess.run(TESTBED + ["down"], check=False)
     return 0
 
 
-def main():
+def main(argv=None):
+    names = scenarios()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenario", default="triton_vllm", choices=["triton_vllm"])
+    parser.add_argument(
+        "--scenario", default=names[0], choices=names, help="one of playbooks/scenarios.yml (default %(default)s)"
+    )
     parser.add_argument("--destroy", action="store_true", help="tear the rehearsal down and verify nothing is left")
     parser.add_argument(
         "--quick",
         metavar="C1,C2",
         help="shrink the sweep to these concurrencies with 2 x C requests each (same shape, for tests)",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    forget_aws_environment()
     if args.destroy:
         return destroy(args.scenario)
     bench_extra = None

@@ -12,31 +12,20 @@ import uuid
 
 import pytest
 
+from tests.integration.k8s.helpers import node_group
 from tools.testbed import testbed
 
-# Test inputs (not product values): the node groups the k8s tests schedule onto. Instance
-# shapes come from plugins/module_utils/instance_types.py through the node generator.
+# Test inputs (not product values): the node groups the k8s tests schedule onto, in the shape the
+# gpu_nodegroup role takes. Instance shapes come from plugins/module_utils/instance_types.py through
+# the node generator; zones are the rehearsal inventory's.
+GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}
 NODE_GROUPS = [
-    {"name": "system", "instance_type": "m5.xlarge", "count": 1, "zone": "us-east-1a"},
-    {
-        "name": "efa-compute",
-        "instance_type": "g5.12xlarge",
-        "count": 4,
-        "zone": "us-east-1a",
-        "efa": True,
-        "labels": {"nvidia.com/gpu": "present"},
-        "taints": [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}],
-    },
-    {
-        "name": "p5",
-        "instance_type": "p5.48xlarge",
-        "count": 1,
-        "zone": "us-east-1a",
-        "efa": True,
-        "labels": {"nvidia.com/gpu": "present"},
-        "taints": [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}],
-    },
-    {"name": "neuron", "instance_type": "inf2.48xlarge", "count": 1, "zone": "us-east-1b"},
+    # CPU node: the kwok stage tests (ready delay, never ready, crash loop) select m5.xlarge
+    node_group("system", "m5.xlarge", 1),
+    # 4 GPUs and 1 EFA interface per node, tainted: the LWS gang, untolerated-taint and EFA tests
+    node_group("efa-compute", "g5.12xlarge", 4, efa=True, labels={"nvidia.com/gpu": "present"}, taints=[GPU_TAINT]),
+    # Neuron devices, no taint: my-scheduler binds the Neuron pod here
+    node_group("neuron", "inf2.48xlarge", 1),
 ]
 
 

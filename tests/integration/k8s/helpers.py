@@ -23,3 +23,9 @@ def fetched_if(fetch, accept):
         return value if accept(value) else None
 
     return predicate
+
+
+def node_group(name, instance_type, size, **extra):
+    """A node group in the shape of the gpu_nodegroup role's ``gpu_nodegroup_node_groups`` items
+    (min = max = desired = ``size``), for the test cluster's fake nodes."""
+    return dict(name=name, instance_type=instance_type, min_size=size, max_size=size, desired_size=size, **extra)

@@ -53,6 +53,21 @@ def _lws(name, replicas=2, size=2, tolerate=True, instance_type="g5.12xlarge"):
     }
 
 
+def _pod(name, resources, **spec):
+    """A one-container pod requesting (and limited to) ``resources``; ``spec`` adds pod spec fields."""
+    container = {
+        "name": "app",
+        "image": "registry.invalid/app:test",
+        "resources": {"requests": dict(resources), "limits": dict(resources)},
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": LABELS},
+        "spec": dict(spec, containers=[container]),
+    }
+
+
 def _custom(k8s):
     from kubernetes import client
 
@@ -163,25 +178,12 @@ def test_lws_without_toleration_stays_pending_on_taint(k8s, namespace):
 
 def test_more_efa_than_a_node_has_stays_pending(k8s, namespace):
     # g5.12xlarge has 1 EFA interface (AWS EFA supported instance types)
-    pod = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "efa-hungry", "labels": LABELS},
-        "spec": {
-            "nodeSelector": {"node.kubernetes.io/instance-type": "g5.12xlarge"},
-            "tolerations": [GPU_TOLERATION],
-            "containers": [
-                {
-                    "name": "nccl",
-                    "image": "registry.invalid/nccl-tests:test",
-                    "resources": {
-                        "requests": {"vpc.amazonaws.com/efa": "2"},
-                        "limits": {"vpc.amazonaws.com/efa": "2"},
-                    },
-                }
-            ],
-        },
-    }
+    pod = _pod(
+        "efa-hungry",
+        {"vpc.amazonaws.com/efa": "2"},
+        nodeSelector={"node.kubernetes.io/instance-type": "g5.12xlarge"},
+        tolerations=[GPU_TOLERATION],
+    )
     _core(k8s).create_namespaced_pod(namespace, pod)
     messages = wait_for(lambda: _scheduling_messages(k8s, namespace, "efa-hungry"), 60, message="FailedScheduling")
     assert any("Insufficient vpc.amazonaws.com/efa" in m for m in messages), messages
@@ -189,26 +191,8 @@ def test_more_efa_than_a_node_has_stays_pending(k8s, namespace):
 
 
 def test_my_scheduler_places_neuron_pod_on_inf2(k8s, namespace):
-    # scenarios.md: seed 002 §neuron_vllm -- schedulerName: my-scheduler, Neuron devices
-    pod = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "neuron-vllm", "labels": LABELS},
-        "spec": {
-            "schedulerName": "my-scheduler",
-            "restartPolicy": "Never",
-            "containers": [
-                {
-                    "name": "vllm",
-                    "image": "registry.invalid/neuron-vllm:test",
-                    "resources": {
-                        "requests": {"aws.amazon.com/neuron": "6"},
-                        "limits": {"aws.amazon.com/neuron": "6"},
-                    },
-                }
-            ],
-        },
-    }
+    # test data: a Neuron pod bound by the scheduler profile my-scheduler (kube-scheduler-config.yaml)
+    pod = _pod("neuron-vllm", {"aws.amazon.com/neuron": "6"}, schedulerName="my-scheduler", restartPolicy="Never")
     _core(k8s).create_namespaced_pod(namespace, pod)
     scheduled = wait_for(
         fetched_if(lambda: _core(k8s).read_namespaced_pod("neuron-vllm", namespace), lambda p: p.spec.node_name),

@@ -9,14 +9,15 @@ import sys
 
 import pytest
 
-from tests.support.moto_server import MotoServer
+from tests.integration.aws.conftest import moto_server  # noqa: F401  (the one moto session fixture)
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 @pytest.fixture(scope="session")
 def testbed_kubeconfig():
-    """The running test bed's kubeconfig; starts it (scenario triton_vllm) when it is not up."""
+    """The running test bed's kubeconfig; starts it when it is not up. Its fake nodes are the node
+    groups of group_vars/scenario_triton_vllm.yml (tools/testbed/nodes.py:node_groups_for)."""
     from tools.testbed import testbed
 
     if os.environ.get("EKS_LLM_TESTBED_KUBECONFIG"):
@@ -27,23 +28,14 @@ def testbed_kubeconfig():
     return testbed.ensure_up(scenario="triton_vllm", replace=False)
 
 
-@pytest.fixture(scope="session")
-def moto(tmp_path_factory):
-    server = MotoServer(log_path=str(tmp_path_factory.mktemp("moto") / "moto.log"))
-    server.start()
-    print("\n[stand-in] %s at %s" % (MotoServer.description, server.url))
-    yield server
-    server.stop()
-
-
 @pytest.fixture()
-def role_env(moto, testbed_kubeconfig):
+def role_env(moto_server, testbed_kubeconfig):  # noqa: F811  (the fixture imported above)
     """Environment for ansible-playbook / molecule: AWS -> moto, Kubernetes -> test bed, venv Python."""
-    moto.reset()
+    moto_server.reset()
     env = dict(os.environ)
     for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
         env.pop(key, None)
-    env.update(moto.env())
+    env.update(moto_server.env())
     env.update(
         {
             "EKS_LLM_TESTBED_KUBECONFIG": testbed_kubeconfig,
