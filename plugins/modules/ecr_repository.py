@@ -45,30 +45,16 @@ options:
     description: With O(state=absent), delete the repository even if it still holds images.
     type: bool
     default: false
-  owner_tags:
-    description: Tags an existing repository must carry before it is changed or deleted.
-    type: dict
-    default: {}
-  state:
-    description: Whether the repository should exist.
-    type: str
-    choices: [present, absent]
-    default: present
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-  - ansible.builtin.action_common_attributes
+  - eks_llm.inference.aws
+  - eks_llm.inference.aws.owner
 attributes:
-  check_mode:
-    support: full
-    details: Reads the repository and reports what would change; no mutating call.
   diff_mode:
-    support: full
     details: Shows tag mutability, scan on push and tags before and after.
-  platform:
-    platforms: aws
 """
 
 EXAMPLES = r"""
@@ -112,182 +98,112 @@ changes:
 """
 
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common import (
-    AwsModuleError,
-    compare_tags,
-    error_cause,
-    error_code,
-    failure_message,
-    finish,
-    owner_problem,
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
 )
-
-KIND = "ECR repository"
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common import arg_spec, tags_after
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws.resource import AwsResource, run_module
 
 
 def argument_spec():
-    return dict(
+    return arg_spec(
+        wait=False,
         name=dict(type="str", required=True),
         image_tag_mutability=dict(type="str", choices=["MUTABLE", "IMMUTABLE"], default="MUTABLE"),
         scan_on_push=dict(type="bool", default=True),
         encryption_type=dict(type="str", choices=["AES256", "KMS"], default="AES256"),
         kms_key=dict(type="str", no_log=False),
         force_delete=dict(type="bool", default=False),
-        owner_tags=dict(type="dict", default={}),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
     )
 
 
-def tag_dict(tag_list):
-    return dict((t["Key"], t["Value"]) for t in tag_list or [])
+class Repository(AwsResource):
+    KIND = "ECR repository"
+    RESULT = "repository"
+    SERVICES = ("ecr",)
+    NOT_FOUND = ("RepositoryNotFoundException",)
 
-
-def describe(client, name):
-    try:
-        repo = client.describe_repositories(repositoryNames=[name])["repositories"][0]
-        repo["tags"] = tag_dict(client.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags"))
-        return repo
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        if error_code(exc) == "RepositoryNotFoundException":
+    def describe(self):
+        found = self.call("describe", self.ecr.describe_repositories, gone=self.NOT_FOUND, repositoryNames=[self.name])
+        if not found:
             return None
-        raise AwsModuleError(failure_message("describe", KIND, name, error_cause(exc)), cause=exc)
+        repo = found["repositories"][0]
+        tags = self.call("describe", self.ecr.list_tags_for_resource, resourceArn=repo["repositoryArn"]).get("tags")
+        return dict(repo, tags=boto3_tag_list_to_ansible_dict(tags))
 
+    def view(self, resource):
+        return dict(
+            image_tag_mutability=resource.get("imageTagMutability"),
+            scan_on_push=bool((resource.get("imageScanningConfiguration") or {}).get("scanOnPush")),
+            tags=dict(resource.get("tags") or {}),
+        )
 
-def view(repo):
-    if not repo:
-        return {}
-    return dict(
-        image_tag_mutability=repo.get("imageTagMutability"),
-        scan_on_push=bool((repo.get("imageScanningConfiguration") or {}).get("scanOnPush")),
-        tags=dict(repo.get("tags") or {}),
-    )
+    def apply_tags(self, arn, to_set, to_remove):
+        if to_remove:
+            self.call("untag", self.ecr.untag_resource, resourceArn=arn, tagKeys=to_remove)
+        if to_set:
+            self.call("tag", self.ecr.tag_resource, resourceArn=arn, tags=ansible_dict_to_boto3_tag_list(to_set))
 
-
-def snake(repo):
-    return camel_dict_to_snake_dict(dict((k, v) for k, v in (repo or {}).items() if v is not None), ignore_list=["tags"])
-
-
-def ensure_present(client, params, check_mode):
-    name = params["name"]
-    result = dict(changed=False, changes=[], repository={})
-    current = describe(client, name)
-    if current is None:
-        kwargs = dict(
-            repositoryName=name,
+    def present(self):
+        params = self.params
+        current = self.describe()
+        wanted = dict(
             imageTagMutability=params["image_tag_mutability"],
             imageScanningConfiguration=dict(scanOnPush=params["scan_on_push"]),
-            encryptionConfiguration=dict(encryptionType=params["encryption_type"]),
         )
-        if params["kms_key"]:
-            kwargs["encryptionConfiguration"]["kmsKey"] = params["kms_key"]
-        tags = dict((str(k), str(v)) for k, v in (params["tags"] or {}).items())
-        if tags:
-            kwargs["tags"] = [dict(Key=k, Value=v) for k, v in sorted(tags.items())]
-        intended = dict(
-            repositoryName=name,
-            imageTagMutability=params["image_tag_mutability"],
-            imageScanningConfiguration=kwargs["imageScanningConfiguration"],
-            tags=tags,
-        )
-        result.update(changed=True, changes=["create %s %s" % (KIND, name)])
-        result["diff"] = dict(before={}, after=view(intended))
-        if check_mode:
-            result["repository"] = snake(intended)
-            return result
-        try:
-            client.create_repository(**kwargs)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            raise AwsModuleError(failure_message("create", KIND, name, error_cause(exc)), result=result, cause=exc)
-        result["repository"] = snake(describe(client, name))
-        return result
+        if current is None:
+            request = dict(wanted, repositoryName=self.name, encryptionConfiguration=dict(encryptionType=params["encryption_type"]))
+            if params["kms_key"]:
+                request["encryptionConfiguration"]["kmsKey"] = params["kms_key"]
+            tags = dict((str(k), str(v)) for k, v in (params["tags"] or {}).items())
+            if tags:
+                request["tags"] = ansible_dict_to_boto3_tag_list(tags)
+            intended = dict(wanted, repositoryName=self.name, tags=tags)
+            return self.create(intended, lambda: self.make(request))
 
-    problem = owner_problem(KIND, name, current.get("tags"), params["owner_tags"])
-    if problem:
-        raise AwsModuleError(problem)
-    changes = []
-    after = dict(current)
-    calls = []
-    if current.get("imageTagMutability") != params["image_tag_mutability"]:
-        changes.append("image_tag_mutability: %s -> %s" % (current.get("imageTagMutability"), params["image_tag_mutability"]))
-        calls.append(("put_image_tag_mutability", dict(repositoryName=name, imageTagMutability=params["image_tag_mutability"])))
-        after["imageTagMutability"] = params["image_tag_mutability"]
-    scan = bool((current.get("imageScanningConfiguration") or {}).get("scanOnPush"))
-    if scan != params["scan_on_push"]:
-        changes.append("scan_on_push: %s -> %s" % (scan, params["scan_on_push"]))
-        calls.append((
-            "put_image_scanning_configuration",
-            dict(repositoryName=name, imageScanningConfiguration=dict(scanOnPush=params["scan_on_push"])),
+        self.guard(current.get("tags"))
+        if current.get("imageTagMutability") != params["image_tag_mutability"]:
+            self.change("image_tag_mutability: %s -> %s" % (current.get("imageTagMutability"), params["image_tag_mutability"]))
+        scan = bool((current.get("imageScanningConfiguration") or {}).get("scanOnPush"))
+        if scan != params["scan_on_push"]:
+            self.change("scan_on_push: %s -> %s" % (scan, params["scan_on_push"]))
+        to_set, to_remove = self.plan_tags(current.get("tags"))
+        after = dict(current, tags=tags_after(current.get("tags"), to_set, to_remove), **wanted)
+        return self.update(current, after, lambda: self.apply(current, scan, to_set, to_remove))
+
+    def make(self, request):
+        self.call("create", self.ecr.create_repository, **request)
+        return self.describe()
+
+    def apply(self, current, scan, to_set, to_remove):
+        params = self.params
+        if current.get("imageTagMutability") != params["image_tag_mutability"]:
+            self.call(
+                "update", self.ecr.put_image_tag_mutability,
+                repositoryName=self.name, imageTagMutability=params["image_tag_mutability"],
+            )
+        if scan != params["scan_on_push"]:
+            self.call(
+                "update", self.ecr.put_image_scanning_configuration,
+                repositoryName=self.name, imageScanningConfiguration=dict(scanOnPush=params["scan_on_push"]),
+            )
+        self.apply_tags(current["repositoryArn"], to_set, to_remove)
+        return self.describe()
+
+    def absent(self):
+        current = self.describe()
+        if current is None:
+            return self.result
+        self.guard(current.get("tags"))
+        hints = dict(RepositoryNotEmptyException="it still holds images; set force_delete=true to delete them too")
+        return self.delete(current, lambda: self.call(
+            "delete", self.ecr.delete_repository, hints=hints, repositoryName=self.name, force=self.params["force_delete"]
         ))
-        after["imageScanningConfiguration"] = dict(scanOnPush=params["scan_on_push"])
-    to_set, to_remove = compare_tags(current.get("tags"), params["tags"], params["purge_tags"])
-    if to_remove:
-        changes.append("tags removed: %s" % ", ".join(to_remove))
-        calls.append(("untag_resource", dict(resourceArn=current["repositoryArn"], tagKeys=to_remove)))
-    if to_set:
-        changes.append("tags set: %s" % ", ".join(sorted(to_set)))
-        calls.append((
-            "tag_resource",
-            dict(resourceArn=current["repositoryArn"], tags=[dict(Key=k, Value=v) for k, v in sorted(to_set.items())]),
-        ))
-    tags = dict(current.get("tags") or {})
-    tags.update(to_set)
-    for key in to_remove:
-        tags.pop(key, None)
-    after["tags"] = tags
-    result.update(changed=bool(changes), changes=changes)
-    result["diff"] = dict(before=view(current), after=view(after))
-    if check_mode or not changes:
-        result["repository"] = snake(after)
-        return result
-    try:
-        for method, kwargs in calls:
-            getattr(client, method)(**kwargs)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        raise AwsModuleError(failure_message("update", KIND, name, error_cause(exc)), result=result, cause=exc)
-    result["repository"] = snake(describe(client, name))
-    return result
-
-
-def ensure_absent(client, params, check_mode):
-    name = params["name"]
-    result = dict(changed=False, changes=[], repository={})
-    current = describe(client, name)
-    if current is None:
-        return result
-    problem = owner_problem(KIND, name, current.get("tags"), params["owner_tags"])
-    if problem:
-        raise AwsModuleError(problem)
-    result.update(changed=True, changes=["delete %s %s" % (KIND, name)])
-    result["diff"] = dict(before=view(current), after={})
-    if check_mode:
-        return result
-    try:
-        client.delete_repository(repositoryName=name, force=params["force_delete"])
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        hint = "it still holds images; set force_delete=true to delete them too" if error_code(exc) == "RepositoryNotEmptyException" else None
-        raise AwsModuleError(failure_message("delete", KIND, name, error_cause(exc), hint=hint), result=result, cause=exc)
-    return result
 
 
 def main():
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec(),
-        required_if=[("encryption_type", "KMS", ("kms_key",))],
-        supports_check_mode=True,
-    )
-    client = module.client("ecr")
-    ensure = ensure_present if module.params["state"] == "present" else ensure_absent
-    finish(module, lambda: ensure(client, module.params, module.check_mode))
+    run_module(Repository, argument_spec(), required_if=[("encryption_type", "KMS", ("kms_key",))])
 
 
 if __name__ == "__main__":

@@ -56,31 +56,21 @@ options:
         description: Security groups of the mount target; when omitted they are left alone.
         type: list
         elements: str
-  owner_tags:
-    description: Tags an existing file system must carry before it is changed or deleted.
-    type: dict
-    default: {}
-  state:
-    description: Whether the file system should exist.
-    type: str
-    choices: [present, absent]
-    default: present
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-  - eks_llm.inference.aws_wait
-  - ansible.builtin.action_common_attributes
+  - eks_llm.inference.aws
+  - eks_llm.inference.aws.owner
+  - eks_llm.inference.aws.wait
+notes:
+  - The module always waits (up to O(wait_timeout)) for a new file system to be available before it adds
+    mount targets, and for the mount targets to be gone before it deletes a file system, even with
+    O(wait=false).
 attributes:
-  check_mode:
-    support: full
-    details: Reads the file system and reports what would change; no mutating call, no wait.
   diff_mode:
-    support: full
     details: Shows mount target subnets, their security groups and tags before and after.
-  platform:
-    platforms: aws
 """
 
 EXAMPLES = r"""
@@ -120,6 +110,11 @@ file_system:
       description: Tags.
       type: dict
       sample: {"Name": "trtllm-efs"}
+wait:
+  description: Seconds waited in all (C(elapsed_s)) and the last status polled (C(last_status)).
+  returned: when the module waited
+  type: dict
+  sample: {"elapsed_s": 95.0, "last_status": "available"}
 changes:
   description: What was (or would be) changed.
   returned: always
@@ -128,31 +123,16 @@ changes:
   sample: ["mount target in subnet-0123"]
 """
 
-import time
-
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common import (
-    AwsModuleError,
-    compare_tags,
-    error_cause,
-    failure_message,
-    finish,
-    owner_problem,
-    wait_arg_spec,
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
 )
-
-KIND = "EFS file system"
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common import arg_spec, tags_after
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws.resource import AwsResource, run_module
 
 
 def argument_spec():
-    spec = dict(
+    return arg_spec(
         name=dict(type="str", required=True),
         encrypt=dict(type="bool", default=True),
         kms_key_id=dict(type="str"),
@@ -165,38 +145,7 @@ def argument_spec():
                 subnet_id=dict(type="str", required=True), security_groups=dict(type="list", elements="str")
             ),
         ),
-        owner_tags=dict(type="dict", default={}),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
     )
-    spec.update(wait_arg_spec())
-    return spec
-
-
-def aws_errors():
-    return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-
-
-def describe(client, name):
-    """The file system with tags (dict) and mount targets (with security groups), or None."""
-    try:
-        found = client.describe_file_systems(CreationToken=name).get("FileSystems", [])
-        if not found:
-            return None
-        fs = found[0]
-        fs_id = fs["FileSystemId"]
-        fs["Tags"] = dict((t["Key"], t["Value"]) for t in client.list_tags_for_resource(ResourceId=fs_id).get("Tags", []))
-        targets = client.describe_mount_targets(FileSystemId=fs_id).get("MountTargets", [])
-        for target in targets:
-            if target.get("LifeCycleState") in ("available", "creating"):
-                target["SecurityGroups"] = client.describe_mount_target_security_groups(
-                    MountTargetId=target["MountTargetId"]
-                ).get("SecurityGroups", [])
-        fs["MountTargets"] = [t for t in targets if t.get("LifeCycleState") not in ("deleting", "deleted")]
-        return fs
-    except aws_errors() as exc:
-        raise AwsModuleError(failure_message("describe", KIND, name, error_cause(exc)), cause=exc)
 
 
 def plan_targets(current_targets, wanted):
@@ -215,189 +164,140 @@ def plan_targets(current_targets, wanted):
     return to_create, to_delete, sg_updates
 
 
-def poll(check, timeout, sleep, what):
-    """Poll ``check()`` (returns (done, status_text)) until done or timeout; raise with the last status."""
-    start = time.monotonic()
-    status = ""
-    while True:
-        done, status = check()
-        if done:
-            return time.monotonic() - start
-        if time.monotonic() - start >= timeout:
-            raise AwsModuleError("Timeout after %.0fs waiting for %s; last observed: %s" % (time.monotonic() - start, what, status))
-        time.sleep(max(1, sleep))
+def target_view(target):
+    return dict(SubnetId=target["subnet_id"], SecurityGroups=target.get("security_groups") or [])
 
 
-def view(fs):
-    if not fs:
-        return {}
-    return dict(
-        mount_targets=dict((t["SubnetId"], sorted(t.get("SecurityGroups") or [])) for t in fs.get("MountTargets", [])),
-        tags=dict(fs.get("Tags") or {}),
-    )
+class FileSystem(AwsResource):
+    KIND = "EFS file system"
+    RESULT = "file_system"
+    SERVICES = ("efs",)
+    NOT_FOUND = ("FileSystemNotFound",)
 
+    def find(self, action="describe"):
+        found = self.call(action, self.efs.describe_file_systems, CreationToken=self.name).get("FileSystems", [])
+        return found[0] if found else None
 
-def snake(fs):
-    if not fs:
-        return {}
-    tags = fs.get("Tags")
-    out = camel_dict_to_snake_dict(dict((k, v) for k, v in fs.items() if k != "Tags"))
-    out["tags"] = tags or {}
-    return out
+    def mount_targets(self, fs_id, action="describe"):
+        return self.call(action, self.efs.describe_mount_targets, FileSystemId=fs_id).get("MountTargets", [])
 
+    def describe(self):
+        """The file system with tags (dict) and mount targets (with security groups), or None."""
+        fs = self.find()
+        if fs is None:
+            return None
+        fs_id = fs["FileSystemId"]
+        fs["Tags"] = boto3_tag_list_to_ansible_dict(self.call("describe", self.efs.list_tags_for_resource, ResourceId=fs_id).get("Tags"))
+        targets = self.mount_targets(fs_id)
+        for target in targets:
+            if target.get("LifeCycleState") in ("available", "creating"):
+                target["SecurityGroups"] = self.call(
+                    "describe", self.efs.describe_mount_target_security_groups, MountTargetId=target["MountTargetId"]
+                ).get("SecurityGroups", [])
+        fs["MountTargets"] = [t for t in targets if t.get("LifeCycleState") not in ("deleting", "deleted")]
+        return fs
 
-def wait_available(client, params, fs_id, result):
-    def check():
-        fs = client.describe_file_systems(FileSystemId=fs_id)["FileSystems"][0]
-        targets = client.describe_mount_targets(FileSystemId=fs_id).get("MountTargets", [])
-        busy = [t["MountTargetId"] for t in targets if t.get("LifeCycleState") in ("creating", "deleting")]
-        return fs["LifeCycleState"] == "available" and not busy, "file system %s, mount targets busy: %s" % (
-            fs["LifeCycleState"], busy or "none")
-
-    result["duration"] = result.get("duration", 0) + poll(
-        check, params["wait_timeout"], params["wait_sleep"], "%s %s to be available" % (KIND, params["name"])
-    )
-
-
-def ensure_present(client, params, check_mode):
-    name = params["name"]
-    result = dict(changed=False, changes=[], file_system={})
-    current = describe(client, name)
-    desired_tags = dict((str(k), str(v)) for k, v in (params["tags"] or {}).items())
-    desired_tags.setdefault("Name", name)
-    if current is None:
-        result.update(changed=True, changes=["create %s %s" % (KIND, name)])
-        result["changes"] += ["mount target in %s" % t["subnet_id"] for t in params["targets"] or []]
-        intended = dict(
-            CreationToken=name,
-            Tags=desired_tags,
-            MountTargets=[dict(SubnetId=t["subnet_id"], SecurityGroups=t.get("security_groups") or []) for t in params["targets"] or []],
+    def view(self, resource):
+        return dict(
+            mount_targets=dict((t["SubnetId"], sorted(t.get("SecurityGroups") or [])) for t in resource.get("MountTargets", [])),
+            tags=dict(resource.get("Tags") or {}),
         )
-        result["diff"] = dict(before={}, after=view(intended))
-        if check_mode:
-            result["file_system"] = snake(intended)
-            return result
-        kwargs = dict(
-            CreationToken=name,
-            PerformanceMode=params["performance_mode"],
-            ThroughputMode=params["throughput_mode"],
-            Encrypted=params["encrypt"],
-            Tags=[dict(Key=k, Value=v) for k, v in sorted(desired_tags.items())],
-        )
-        if params["kms_key_id"]:
-            kwargs["KmsKeyId"] = params["kms_key_id"]
-        try:
-            fs_id = client.create_file_system(**kwargs)["FileSystemId"]
-            poll(
-                lambda: (client.describe_file_systems(FileSystemId=fs_id)["FileSystems"][0]["LifeCycleState"] == "available", "creating"),
-                params["wait_timeout"],
-                params["wait_sleep"],
-                "%s %s to be available before adding mount targets" % (KIND, name),
-            )
-            for target in params["targets"] or []:
-                mt = dict(FileSystemId=fs_id, SubnetId=target["subnet_id"])
-                if target.get("security_groups"):
-                    mt["SecurityGroups"] = target["security_groups"]
-                client.create_mount_target(**mt)
-        except aws_errors() as exc:
-            raise AwsModuleError(failure_message("create", KIND, name, error_cause(exc)), result=result, cause=exc)
-        if params["wait"]:
-            wait_available(client, params, fs_id, result)
-        result["file_system"] = snake(describe(client, name))
-        return result
 
-    problem = owner_problem(KIND, name, current.get("Tags"), params["owner_tags"])
-    if problem:
-        raise AwsModuleError(problem)
-    fs_id = current["FileSystemId"]
-    changes = []
-    to_create, to_delete, sg_updates = ([], [], [])
-    if params["targets"] is not None:
-        to_create, to_delete, sg_updates = plan_targets(current.get("MountTargets", []), params["targets"])
-    changes += ["mount target in %s" % t["subnet_id"] for t in to_create]
-    changes += ["delete mount target in %s" % t["SubnetId"] for t in to_delete]
-    changes += ["security groups of mount target %s -> %s" % (mt, sgs) for mt, sgs in sg_updates]
-    to_set, to_remove = compare_tags(current.get("Tags"), desired_tags if params["tags"] is not None else None, params["purge_tags"])
-    if to_set:
-        changes.append("tags set: %s" % ", ".join(sorted(to_set)))
-    if to_remove:
-        changes.append("tags removed: %s" % ", ".join(to_remove))
-    after = dict(current)
-    after["MountTargets"] = [t for t in current.get("MountTargets", []) if t not in to_delete]
-    after["MountTargets"] += [dict(SubnetId=t["subnet_id"], SecurityGroups=t.get("security_groups") or []) for t in to_create]
-    tags = dict(current.get("Tags") or {})
-    tags.update(to_set)
-    for key in to_remove:
-        tags.pop(key, None)
-    after["Tags"] = tags
-    result.update(changed=bool(changes), changes=changes)
-    result["diff"] = dict(before=view(current), after=view(after))
-    if check_mode or not changes:
-        result["file_system"] = snake(after)
-        return result
-    try:
-        for target in to_delete:
-            client.delete_mount_target(MountTargetId=target["MountTargetId"])
-        for target in to_create:
-            mt = dict(FileSystemId=fs_id, SubnetId=target["subnet_id"])
-            if target.get("security_groups"):
-                mt["SecurityGroups"] = target["security_groups"]
-            client.create_mount_target(**mt)
-        for mt_id, sgs in sg_updates:
-            client.modify_mount_target_security_groups(MountTargetId=mt_id, SecurityGroups=sgs)
+    def status(self):
+        """"available" once the file system and all its mount targets are; "gone" once it is deleted."""
+        fs = self.find()
+        if fs is None:
+            return "gone", ""
+        busy = [t["MountTargetId"] for t in self.mount_targets(fs["FileSystemId"]) if t.get("LifeCycleState") in ("creating", "deleting")]
+        if busy and fs["LifeCycleState"] == "available":
+            return "mount targets busy", ", ".join(busy)
+        return fs["LifeCycleState"], ""
+
+    def targets_status(self, fs_id):
+        targets = self.mount_targets(fs_id)
+        return ("none", "") if not targets else ("mount targets left", ", ".join(t["MountTargetId"] for t in targets))
+
+    def apply_tags(self, arn, to_set, to_remove):
         if to_remove:
-            client.untag_resource(ResourceId=fs_id, TagKeys=to_remove)
+            self.call("untag", self.efs.untag_resource, ResourceId=arn, TagKeys=to_remove)
         if to_set:
-            client.tag_resource(ResourceId=fs_id, Tags=[dict(Key=k, Value=v) for k, v in sorted(to_set.items())])
-    except aws_errors() as exc:
-        raise AwsModuleError(failure_message("update", KIND, name, error_cause(exc)), result=result, cause=exc)
-    if params["wait"] and (to_create or to_delete):
-        wait_available(client, params, fs_id, result)
-    result["file_system"] = snake(describe(client, name))
-    return result
+            self.call("tag", self.efs.tag_resource, ResourceId=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
 
+    def add_targets(self, fs_id, targets, action):
+        for target in targets:
+            request = dict(FileSystemId=fs_id, SubnetId=target["subnet_id"])
+            if target.get("security_groups"):
+                request["SecurityGroups"] = target["security_groups"]
+            self.call(action, self.efs.create_mount_target, **request)
 
-def ensure_absent(client, params, check_mode):
-    name = params["name"]
-    result = dict(changed=False, changes=[], file_system={})
-    current = describe(client, name)
-    if current is None:
-        return result
-    problem = owner_problem(KIND, name, current.get("Tags"), params["owner_tags"])
-    if problem:
-        raise AwsModuleError(problem)
-    fs_id = current["FileSystemId"]
-    result.update(changed=True, changes=["delete %s %s" % (KIND, name)])
-    result["diff"] = dict(before=view(current), after={})
-    if check_mode:
-        return result
-    try:
-        for target in current.get("MountTargets", []):
-            client.delete_mount_target(MountTargetId=target["MountTargetId"])
-        poll(
-            lambda: (not client.describe_mount_targets(FileSystemId=fs_id).get("MountTargets"), "mount targets still there"),
-            params["wait_timeout"],
-            params["wait_sleep"],
-            "the mount targets of %s %s to be deleted" % (KIND, name),
+    def present(self):
+        params = self.params
+        current = self.describe()
+        desired_tags = dict((str(k), str(v)) for k, v in (params["tags"] or {}).items())
+        desired_tags.setdefault("Name", self.name)
+        if current is None:
+            targets = params["targets"] or []
+            intended = dict(CreationToken=self.name, Tags=desired_tags, MountTargets=[target_view(t) for t in targets])
+            details = ["mount target in %s" % t["subnet_id"] for t in targets]
+            return self.create(intended, lambda: self.make(desired_tags, targets), details=details)
+
+        self.guard(current.get("Tags"))
+        to_create, to_delete, sg_updates = ([], [], [])
+        if params["targets"] is not None:
+            to_create, to_delete, sg_updates = plan_targets(current.get("MountTargets", []), params["targets"])
+        self.change(*["mount target in %s" % t["subnet_id"] for t in to_create])
+        self.change(*["delete mount target in %s" % t["SubnetId"] for t in to_delete])
+        self.change(*["security groups of mount target %s -> %s" % (mt, sgs) for mt, sgs in sg_updates])
+        to_set, to_remove = self.plan_tags(current.get("Tags"), desired_tags if params["tags"] is not None else None)
+        after = dict(current, Tags=tags_after(current.get("Tags"), to_set, to_remove))
+        after["MountTargets"] = [t for t in current.get("MountTargets", []) if t not in to_delete] + [target_view(t) for t in to_create]
+        return self.update(current, after, lambda: self.apply(current["FileSystemId"], to_create, to_delete, sg_updates, to_set, to_remove))
+
+    def make(self, tags, targets):
+        request = dict(
+            CreationToken=self.name,
+            PerformanceMode=self.params["performance_mode"],
+            ThroughputMode=self.params["throughput_mode"],
+            Encrypted=self.params["encrypt"],
+            Tags=ansible_dict_to_boto3_tag_list(dict(sorted(tags.items()))),
         )
-        client.delete_file_system(FileSystemId=fs_id)
-        if params["wait"]:
-            poll(
-                lambda: (not client.describe_file_systems(CreationToken=name).get("FileSystems"), "still there"),
-                params["wait_timeout"],
-                params["wait_sleep"],
-                "%s %s to be deleted" % (KIND, name),
-            )
-    except aws_errors() as exc:
-        raise AwsModuleError(failure_message("delete", KIND, name, error_cause(exc)), result=result, cause=exc)
-    return result
+        if self.params["kms_key_id"]:
+            request["KmsKeyId"] = self.params["kms_key_id"]
+        fs_id = self.call("create", self.efs.create_file_system, **request)["FileSystemId"]
+        self.wait("be available before adding mount targets", ready=("available",), always=True)
+        self.add_targets(fs_id, targets, "create")
+        self.wait("be available", ready=("available",))
+        return self.describe()
+
+    def apply(self, fs_id, to_create, to_delete, sg_updates, to_set, to_remove):
+        for target in to_delete:
+            self.call("update", self.efs.delete_mount_target, MountTargetId=target["MountTargetId"])
+        self.add_targets(fs_id, to_create, "update")
+        for mt_id, sgs in sg_updates:
+            self.call("update", self.efs.modify_mount_target_security_groups, MountTargetId=mt_id, SecurityGroups=sgs)
+        self.apply_tags(fs_id, to_set, to_remove)
+        if to_create or to_delete:
+            self.wait("be available", ready=("available",))
+        return self.describe()
+
+    def absent(self):
+        current = self.describe()
+        if current is None:
+            return self.result
+        self.guard(current.get("Tags"))
+        return self.delete(current, lambda: self.remove(current))
+
+    def remove(self, current):
+        fs_id = current["FileSystemId"]
+        for target in current.get("MountTargets", []):
+            self.call("delete", self.efs.delete_mount_target, MountTargetId=target["MountTargetId"])
+        self.wait("lose its mount targets", ready=("none",), read=lambda: self.targets_status(fs_id), always=True)
+        self.call("delete", self.efs.delete_file_system, FileSystemId=fs_id)
+        self.wait("be deleted", ready=("gone",))
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
-    client = module.client("efs")
-    ensure = ensure_present if module.params["state"] == "present" else ensure_absent
-    finish(module, lambda: ensure(client, module.params, module.check_mode))
+    run_module(FileSystem, argument_spec())
 
 
 if __name__ == "__main__":

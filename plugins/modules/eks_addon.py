@@ -29,11 +29,6 @@ options:
     type: str
     required: true
     aliases: [addon_name]
-  state:
-    description: Whether the add-on should exist.
-    type: str
-    choices: [present, absent]
-    default: present
   addon_version:
     description:
       - Version of the add-on, for example V(v1.19.2-eksbuild.1).
@@ -70,22 +65,16 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-  - eks_llm.inference.aws_wait
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: Reads the add-on and reports what would change; makes no mutating call and does not wait.
-  diff_mode:
-    support: full
-    details: Shows version, configuration values, service account role and tags before and after.
-  platform:
-    platforms: aws
+  - eks_llm.inference.aws
+  - eks_llm.inference.aws.wait
 notes:
   - Idempotent. Tags are compared key by key; keys starting with V(aws:) are never removed.
   - With O(wait=true) the module waits for C(ACTIVE) after creation or update (failing on C(CREATE_FAILED) or
     C(DEGRADED) with the health issues EKS reports) and for the add-on to be gone after deletion.
   - Requires the cluster to exist and be C(ACTIVE).
+attributes:
+  diff_mode:
+    details: Shows version, configuration values, service account role and tags before and after.
 """
 
 EXAMPLES = r"""
@@ -155,62 +144,44 @@ addon:
       description: Tags of the add-on (keys not converted).
       type: dict
       sample: {"eks_llm.inference/cluster": "eks-llm"}
+wait:
+  description: Seconds waited in all (C(elapsed_s)) and the last status polled (C(last_status)).
+  returned: when the module waited
+  type: dict
+  sample: {"elapsed_s": 41.2, "last_status": "ACTIVE"}
 changes:
   description: What was (or, in check mode, would be) changed.
   returned: always
   type: list
   elements: str
   sample: ["addon_version: v1.18.0-eksbuild.1 -> v1.19.2-eksbuild.1"]
-duration:
-  description: Seconds spent waiting.
-  returned: when the module waited
-  type: float
-  sample: 41.2
 """
 
 import re
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common import (
-    AwsModuleError,
-    compare_tags,
+    arg_spec,
     configuration_text,
-    error_cause,
-    error_code,
-    failure_message,
-    finish,
     parse_configuration,
-    run_waiter,
     same_configuration,
-    wait_arg_spec,
+    tags_after,
 )
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws.resource import AwsResource, run_module
 
-KIND = "add-on"
 _VERSION_PARTS = re.compile(r"\d+")
 
 
 def argument_spec():
-    spec = dict(
+    return arg_spec(
+        owner=False,
         cluster_name=dict(type="str", required=True),
         name=dict(type="str", required=True, aliases=["addon_name"]),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
         addon_version=dict(type="str"),
         configuration_values=dict(type="raw"),
         service_account_role_arn=dict(type="str"),
         resolve_conflicts=dict(type="str", choices=["NONE", "OVERWRITE", "PRESERVE"]),
         preserve=dict(type="bool", default=False),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
     )
-    spec.update(wait_arg_spec())
-    return spec
 
 
 def version_key(version):
@@ -235,61 +206,6 @@ def pick_version(addon_versions, cluster_version, wanted):
     return None
 
 
-def describe_addon(client, cluster, name):
-    try:
-        return client.describe_addon(clusterName=cluster, addonName=name)["addon"]
-    except botocore.exceptions.ClientError as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return None
-        raise AwsModuleError(failure_message("describe", KIND, name, error_cause(exc), "cluster %s" % cluster), cause=exc)
-    except botocore.exceptions.BotoCoreError as exc:
-        raise AwsModuleError(failure_message("describe", KIND, name, error_cause(exc), "cluster %s" % cluster), cause=exc)
-
-
-def resolve_version(client, cluster, name, wanted):
-    if wanted not in ("latest", "default"):
-        return wanted
-    scope = "cluster %s" % cluster
-    try:
-        cluster_version = client.describe_cluster(name=cluster)["cluster"]["version"]
-        pages = client.get_paginator("describe_addon_versions").paginate(
-            addonName=name, kubernetesVersion=cluster_version
-        )
-        versions = []
-        for page in pages:
-            for addon in page.get("addons", []):
-                versions.extend(addon.get("addonVersions", []))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        raise AwsModuleError(
-            failure_message("resolve the %s version of" % wanted, KIND, name, error_cause(exc), scope), cause=exc
-        )
-    version = pick_version(versions, cluster_version, wanted)
-    if not version:
-        raise AwsModuleError(
-            failure_message(
-                "resolve the %s version of" % wanted,
-                KIND,
-                name,
-                "EKS lists no version compatible with Kubernetes %s" % cluster_version,
-                scope,
-                "check the add-on name with `aws eks describe-addon-versions`",
-            )
-        )
-    return version
-
-
-def state_view(addon):
-    """The managed fields, for diff output."""
-    if not addon:
-        return {}
-    return dict(
-        addon_version=addon.get("addonVersion"),
-        configuration_values=parse_configuration(addon.get("configurationValues")),
-        service_account_role_arn=addon.get("serviceAccountRoleArn"),
-        tags=dict(addon.get("tags") or {}),
-    )
-
-
 def plan_update(current, version, configuration, role_arn):
     """Return (update_kwargs, changes) for UpdateAddon; empty when nothing differs (pure)."""
     kwargs = {}
@@ -306,178 +222,128 @@ def plan_update(current, version, configuration, role_arn):
     return kwargs, changes
 
 
-def wait_active(client, params, result):
-    scope = "cluster %s" % params["cluster_name"]
+class Addon(AwsResource):
+    KIND = "add-on"
+    RESULT = "addon"
 
-    def describe():
-        addon = describe_addon(client, params["cluster_name"], params["name"])
-        if not addon:
-            return "add-on not found"
-        issues = (addon.get("health") or {}).get("issues") or []
-        return "status %s%s" % (
-            addon.get("status"),
-            "; issues: " + "; ".join("%s %s" % (i.get("code"), i.get("message")) for i in issues) if issues else "",
+    def __init__(self, *args, **kwargs):
+        super(Addon, self).__init__(*args, **kwargs)
+        self.cluster = self.params["cluster_name"]
+        self.scope = "cluster %s" % self.cluster
+
+    def describe(self):
+        found = self.call("describe", self.eks.describe_addon, gone=self.NOT_FOUND, clusterName=self.cluster, addonName=self.name)
+        return found and found["addon"]
+
+    def view(self, resource):
+        return dict(
+            addon_version=resource.get("addonVersion"),
+            configuration_values=parse_configuration(resource.get("configurationValues")),
+            service_account_role_arn=resource.get("serviceAccountRoleArn"),
+            tags=dict(resource.get("tags") or {}),
         )
 
-    try:
-        result["duration"] = run_waiter(
-            client,
-            "addon_active",
-            params["wait_timeout"],
-            params["wait_sleep"],
-            describe=describe,
-            clusterName=params["cluster_name"],
-            addonName=params["name"],
-        )
-    except AwsModuleError as exc:
-        raise AwsModuleError(
-            "Timeout or failure waiting for %s %s on %s to become ACTIVE: %s" % (KIND, params["name"], scope, exc.msg),
-            result=result,
-        )
-
-
-def ensure_present(client, params, check_mode):
-    cluster, name = params["cluster_name"], params["name"]
-    scope = "cluster %s" % cluster
-    result = dict(changed=False, changes=[], addon={})
-    current = describe_addon(client, cluster, name)
-    version = resolve_version(client, cluster, name, params["addon_version"]) if params["addon_version"] else None
-    configuration = params["configuration_values"]
-    role_arn = params["service_account_role_arn"]
-
-    if current is None or current.get("status") == "DELETING":
-        if current is not None:
-            if check_mode or not params["wait"]:
-                raise AwsModuleError(
-                    failure_message("create", KIND, name, "it is still being deleted", scope, "retry with wait=true")
-                )
-            run_waiter(client, "addon_deleted", params["wait_timeout"], params["wait_sleep"], clusterName=cluster, addonName=name)
-        kwargs = dict(clusterName=cluster, addonName=name)
-        if version:
-            kwargs["addonVersion"] = version
-        if parse_configuration(configuration) is not None:
-            kwargs["configurationValues"] = configuration_text(configuration)
-        if role_arn:
-            kwargs["serviceAccountRoleArn"] = role_arn
-        if params["resolve_conflicts"]:
-            kwargs["resolveConflicts"] = "NONE" if params["resolve_conflicts"] == "PRESERVE" else params["resolve_conflicts"]
-        if params["tags"]:
-            kwargs["tags"] = dict((str(k), str(v)) for k, v in params["tags"].items())
-        result["changed"] = True
-        result["changes"] = ["create %s %s" % (KIND, name)]
-        intended = dict(
-            addonName=name,
-            clusterName=cluster,
-            addonVersion=version,
-            configurationValues=kwargs.get("configurationValues"),
-            serviceAccountRoleArn=role_arn or None,
-            tags=kwargs.get("tags", {}),
-        )
-        result["diff"] = dict(before={}, after=state_view(intended))
-        if check_mode:
-            result["addon"] = snake(intended)
-            return result
-        try:
-            created = client.create_addon(**kwargs)["addon"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            raise AwsModuleError(failure_message("create", KIND, name, error_cause(exc), scope), result=result, cause=exc)
-        if params["wait"]:
-            wait_active(client, params, result)
-            created = describe_addon(client, cluster, name) or created
-        result["addon"] = snake(created)
-        return result
-
-    update_kwargs, changes = plan_update(current, version, configuration, role_arn)
-    to_set, to_remove = compare_tags(current.get("tags"), params["tags"], params["purge_tags"])
-    if to_set:
-        changes.append("tags set: %s" % ", ".join(sorted(to_set)))
-    if to_remove:
-        changes.append("tags removed: %s" % ", ".join(to_remove))
-    after = dict(current)
-    after.update(update_kwargs)
-    if to_set or to_remove:
-        tags = dict(current.get("tags") or {})
-        tags.update(to_set)
-        for key in to_remove:
-            tags.pop(key, None)
-        after["tags"] = tags
-    result["changes"] = changes
-    result["changed"] = bool(changes)
-    result["diff"] = dict(before=state_view(current), after=state_view(after))
-    if check_mode or not changes:
-        result["addon"] = snake(after)
-        if not check_mode and params["wait"] and current.get("status") in ("CREATING", "UPDATING"):
-            wait_active(client, params, result)
-            result["addon"] = snake(describe_addon(client, cluster, name) or after)
-        return result
-
-    if update_kwargs:
-        if params["resolve_conflicts"]:
-            update_kwargs["resolveConflicts"] = params["resolve_conflicts"]
-        try:
-            client.update_addon(clusterName=cluster, addonName=name, **update_kwargs)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            raise AwsModuleError(failure_message("update", KIND, name, error_cause(exc), scope), result=result, cause=exc)
-    try:
-        if to_remove:
-            client.untag_resource(resourceArn=current["addonArn"], tagKeys=to_remove)
-        if to_set:
-            client.tag_resource(resourceArn=current["addonArn"], tags=to_set)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        raise AwsModuleError(failure_message("tag", KIND, name, error_cause(exc), scope), result=result, cause=exc)
-    if update_kwargs and params["wait"]:
-        wait_active(client, params, result)
-    result["addon"] = snake(describe_addon(client, cluster, name) or after)
-    return result
-
-
-def ensure_absent(client, params, check_mode):
-    cluster, name = params["cluster_name"], params["name"]
-    scope = "cluster %s" % cluster
-    result = dict(changed=False, changes=[], addon={})
-    current = describe_addon(client, cluster, name)
-    if current is None:
-        return result
-    result["changed"] = current.get("status") != "DELETING"
-    result["changes"] = ["delete %s %s" % (KIND, name)] if result["changed"] else []
-    result["diff"] = dict(before=state_view(current), after={})
-    if check_mode:
-        return result
-    if result["changed"]:
-        try:
-            client.delete_addon(clusterName=cluster, addonName=name, preserve=params["preserve"])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                raise AwsModuleError(failure_message("delete", KIND, name, error_cause(exc), scope), result=result, cause=exc)
-    if params["wait"]:
-        try:
-            result["duration"] = run_waiter(
-                client, "addon_deleted", params["wait_timeout"], params["wait_sleep"], clusterName=cluster, addonName=name
+    def resolve_version(self, wanted):
+        """V(latest)/V(default) resolved with DescribeAddonVersions for the cluster's version; others as given."""
+        if wanted not in ("latest", "default"):
+            return wanted
+        action = "resolve the %s version of" % wanted
+        cluster_version = self.call(action, self.eks.describe_cluster, name=self.cluster)["cluster"]["version"]
+        versions = []
+        page = dict(addonName=self.name, kubernetesVersion=cluster_version)
+        while page:
+            found = self.call(action, self.eks.describe_addon_versions, **page)
+            for addon in found.get("addons", []):
+                versions.extend(addon.get("addonVersions", []))
+            page = dict(page, nextToken=found["nextToken"]) if found.get("nextToken") else None
+        version = pick_version(versions, cluster_version, wanted)
+        if not version:
+            self.fail(
+                action,
+                "EKS lists no version compatible with Kubernetes %s" % cluster_version,
+                "check the add-on name with `aws eks describe-addon-versions`",
             )
-        except AwsModuleError as exc:
-            raise AwsModuleError(
-                "Timeout or failure waiting for %s %s on %s to be deleted: %s" % (KIND, name, scope, exc.msg), result=result
-            )
-    return result
+        return version
 
+    def wait_active(self):
+        self.wait("become ACTIVE", ready=("ACTIVE",), failed=("CREATE_FAILED", "DEGRADED"))
 
-def snake(addon):
-    return camel_dict_to_snake_dict(dict((k, v) for k, v in (addon or {}).items() if v is not None), ignore_list=["tags"])
+    def wait_deleted(self, always=False):
+        self.wait("be deleted", ready=("gone",), failed=("DELETE_FAILED",), always=always)
 
+    def present(self):
+        params = self.params
+        current = self.describe()
+        version = self.resolve_version(params["addon_version"]) if params["addon_version"] else None
+        configuration = params["configuration_values"]
+        role_arn = params["service_account_role_arn"]
 
-def run_module(module):
-    client = module.client("eks")
-    if module.params["state"] == "present":
-        return ensure_present(client, module.params, module.check_mode)
-    return ensure_absent(client, module.params, module.check_mode)
+        if current is None or current.get("status") == "DELETING":
+            if current is not None:
+                if self.check_mode or not params["wait"]:
+                    self.fail("create", "it is still being deleted", "retry with wait=true")
+                self.wait_deleted()
+            request = dict(clusterName=self.cluster, addonName=self.name)
+            if version:
+                request["addonVersion"] = version
+            if parse_configuration(configuration) is not None:
+                request["configurationValues"] = configuration_text(configuration)
+            if role_arn:
+                request["serviceAccountRoleArn"] = role_arn
+            if params["resolve_conflicts"]:
+                # PRESERVE is only valid for updates
+                request["resolveConflicts"] = "NONE" if params["resolve_conflicts"] == "PRESERVE" else params["resolve_conflicts"]
+            if params["tags"]:
+                request["tags"] = dict((str(k), str(v)) for k, v in params["tags"].items())
+            intended = dict(request, serviceAccountRoleArn=role_arn or None, tags=request.get("tags", {}))
+            intended.pop("resolveConflicts", None)
+            return self.create(intended, lambda: self.make(request))
+
+        update, changes = plan_update(current, version, configuration, role_arn)
+        self.change(*changes)
+        to_set, to_remove = self.plan_tags(current.get("tags"))
+        after = dict(current, tags=tags_after(current.get("tags"), to_set, to_remove))
+        after.update(update)
+        if not (self.result["changed"] or self.check_mode) and current.get("status") in ("CREATING", "UPDATING"):
+            self.wait_active()
+            if params["wait"]:
+                after = self.describe() or after
+        return self.update(current, after, lambda: self.apply(current, update, to_set, to_remove))
+
+    def make(self, request):
+        created = self.call("create", self.eks.create_addon, **request)["addon"]
+        if not self.params["wait"]:
+            return created
+        self.wait_active()
+        return self.describe() or created
+
+    def apply(self, current, update, to_set, to_remove):
+        if update:
+            if self.params["resolve_conflicts"]:
+                update["resolveConflicts"] = self.params["resolve_conflicts"]
+            self.call("update", self.eks.update_addon, clusterName=self.cluster, addonName=self.name, **update)
+        self.apply_tags(current["addonArn"], to_set, to_remove)
+        if update:
+            self.wait_active()
+        return self.describe()
+
+    def absent(self):
+        current = self.describe()
+        if current is None:
+            return self.result
+        if current.get("status") == "DELETING":
+            self.diff(current, None)
+        else:
+            self.delete(current, lambda: self.call(
+                "delete", self.eks.delete_addon, gone=self.NOT_FOUND,
+                clusterName=self.cluster, addonName=self.name, preserve=self.params["preserve"],
+            ))
+        self.wait_deleted()
+        return self.result
 
 
 def main():
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-    )
-    finish(module, lambda: run_module(module))
+    run_module(Addon, argument_spec())
 
 
 if __name__ == "__main__":

@@ -70,37 +70,21 @@ options:
     description: At creation, give the calling principal cluster-admin through an access entry.
     type: bool
     default: true
-  owner_tags:
-    description:
-      - Tags an existing cluster must carry before the module changes or deletes it. If the cluster exists
-        without them the module fails and changes nothing.
-    type: dict
-    default: {}
-  state:
-    description: Whether the cluster should exist.
-    type: str
-    choices: [present, absent]
-    default: present
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-  - eks_llm.inference.aws_wait
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: Reads the cluster and reports what would change; no mutating call, no wait.
-  diff_mode:
-    support: full
-    details: Shows logging, endpoint access, authentication mode and tags before and after.
-  platform:
-    platforms: aws
+  - eks_llm.inference.aws
+  - eks_llm.inference.aws.owner
+  - eks_llm.inference.aws.wait
 notes:
   - EKS accepts one configuration update at a time, so logging and endpoint changes are sent one after the other,
     waiting for the cluster to be C(ACTIVE) in between (even with O(wait=false)).
   - Deleting a cluster that still has node groups fails with the EKS error; delete them first.
+attributes:
+  diff_mode:
+    details: Shows logging, endpoint access, authentication mode and tags before and after.
 """
 
 EXAMPLES = r"""
@@ -155,48 +139,30 @@ cluster:
       description: Tags.
       type: dict
       sample: {"eks_llm.inference/cluster": "eks-llm"}
+wait:
+  description: Seconds waited in all (C(elapsed_s)) and the last status polled (C(last_status)).
+  returned: when the module waited
+  type: dict
+  sample: {"elapsed_s": 612.4, "last_status": "ACTIVE"}
 changes:
   description: What was (or would be) changed.
   returned: always
   type: list
   elements: str
   sample: ["logging enabled: api, audit"]
-duration:
-  description: Seconds spent waiting.
-  returned: when the module waited
-  type: float
-  sample: 612.4
 """
 
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common import arg_spec, tags_after
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws.resource import AwsResource, run_module
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common import (
-    AwsModuleError,
-    compare_tags,
-    error_cause,
-    error_code,
-    failure_message,
-    finish,
-    owner_problem,
-    run_waiter,
-    wait_arg_spec,
-)
-
-KIND = "EKS cluster"
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 # What EKS reports when a setting was never given.
 ENDPOINT_DEFAULTS = dict(endpointPublicAccess=True, endpointPrivateAccess=False, publicAccessCidrs=["0.0.0.0/0"])
 
 
 def argument_spec():
-    spec = dict(
+    return arg_spec(
         name=dict(type="str", required=True),
         version=dict(type="str"),
         role_arn=dict(type="str"),
@@ -208,13 +174,7 @@ def argument_spec():
         logging=dict(type="list", elements="str", choices=LOG_TYPES, default=[]),
         authentication_mode=dict(type="str", choices=["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"]),
         bootstrap_cluster_creator_admin_permissions=dict(type="bool", default=True),
-        owner_tags=dict(type="dict", default={}),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
     )
-    spec.update(wait_arg_spec())
-    return spec
 
 
 def enabled_log_types(logging):
@@ -254,212 +214,124 @@ def desired_endpoint(params):
     )
 
 
-def view(cluster):
-    if not cluster:
-        return {}
-    return dict(
-        version=cluster.get("version"),
-        logging=sorted(enabled_log_types(cluster.get("logging"))),
-        endpoint=endpoint_view(cluster.get("resourcesVpcConfig")),
-        authentication_mode=(cluster.get("accessConfig") or {}).get("authenticationMode"),
-        tags=dict(cluster.get("tags") or {}),
-    )
+class Cluster(AwsResource):
+    KIND = "EKS cluster"
+    RESULT = "cluster"
 
+    def describe(self):
+        found = self.call("describe", self.eks.describe_cluster, gone=self.NOT_FOUND, name=self.name)
+        return found and found["cluster"]
 
-def describe(client, name):
-    try:
-        return client.describe_cluster(name=name)["cluster"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return None
-        raise AwsModuleError(failure_message("describe", KIND, name, error_cause(exc)), cause=exc)
-
-
-def wait(client, params, waiter, result, what):
-    try:
-        elapsed = run_waiter(
-            client,
-            waiter,
-            params["wait_timeout"],
-            params["wait_sleep"],
-            describe=lambda: "status %s" % ((describe(client, params["name"]) or {}).get("status", "gone")),
-            name=params["name"],
+    def view(self, resource):
+        return dict(
+            version=resource.get("version"),
+            logging=sorted(enabled_log_types(resource.get("logging"))),
+            endpoint=endpoint_view(resource.get("resourcesVpcConfig")),
+            authentication_mode=(resource.get("accessConfig") or {}).get("authenticationMode"),
+            tags=dict(resource.get("tags") or {}),
         )
-    except AwsModuleError as exc:
-        raise AwsModuleError("Timeout or failure waiting for %s %s to %s: %s" % (KIND, params["name"], what, exc.msg), result=result)
-    result["duration"] = result.get("duration", 0) + elapsed
 
+    def wait_active(self, what="become ACTIVE", always=False):
+        self.wait(what, ready=("ACTIVE",), failed=("DELETING", "FAILED"), always=always)
 
-def check_immutable(cluster, params):
-    name = params["name"]
-    if params["version"] and params["version"] != cluster.get("version"):
-        raise AwsModuleError(
-            failure_message(
+    def check_immutable(self, cluster):
+        params = self.params
+        if params["version"] and params["version"] != cluster.get("version"):
+            self.fail(
                 "reconcile",
-                KIND,
-                name,
                 "its Kubernetes version is %s, requested %s" % (cluster.get("version"), params["version"]),
-                hint="upgrade the control plane deliberately (one minor version at a time), then rerun",
+                "upgrade the control plane deliberately (one minor version at a time), then rerun",
             )
-        )
-    current_subnets = set((cluster.get("resourcesVpcConfig") or {}).get("subnetIds") or [])
-    if current_subnets and set(params["subnets"] or []) != current_subnets:
-        raise AwsModuleError(
-            failure_message(
+        current_subnets = set((cluster.get("resourcesVpcConfig") or {}).get("subnetIds") or [])
+        if current_subnets and set(params["subnets"] or []) != current_subnets:
+            self.fail(
                 "reconcile",
-                KIND,
-                name,
                 "its subnets are %s, requested %s" % (sorted(current_subnets), sorted(params["subnets"] or [])),
-                hint="subnets are not changed by this module",
+                "subnets are not changed by this module",
             )
-        )
 
+    def present(self):
+        params = self.params
+        current = self.describe()
+        if current is None:
+            request = dict(
+                name=self.name,
+                roleArn=params["role_arn"],
+                resourcesVpcConfig=dict(
+                    subnetIds=params["subnets"], securityGroupIds=params["security_groups"], **desired_endpoint(params)
+                ),
+                logging=logging_request(params["logging"]),
+                accessConfig=dict(bootstrapClusterCreatorAdminPermissions=params["bootstrap_cluster_creator_admin_permissions"]),
+            )
+            if params["authentication_mode"]:
+                request["accessConfig"]["authenticationMode"] = params["authentication_mode"]
+            if params["version"]:
+                request["version"] = params["version"]
+            if params["tags"]:
+                request["tags"] = dict((str(k), str(v)) for k, v in params["tags"].items())
+            intended = dict((k, request.get(k)) for k in ("name", "version", "resourcesVpcConfig", "logging", "accessConfig"))
+            intended["tags"] = request.get("tags", {})
+            return self.create(intended, lambda: self.make(request))
 
-def ensure_present(client, params, check_mode):
-    name = params["name"]
-    result = dict(changed=False, changes=[], cluster={})
-    current = describe(client, name)
-    if current is not None:
-        problem = owner_problem(KIND, name, current.get("tags"), params["owner_tags"])
-        if problem:
-            raise AwsModuleError(problem)
-    if current is None:
-        kwargs = dict(
-            name=name,
-            roleArn=params["role_arn"],
-            resourcesVpcConfig=dict(
-                subnetIds=params["subnets"], securityGroupIds=params["security_groups"], **desired_endpoint(params)
-            ),
-            logging=logging_request(params["logging"]),
-            accessConfig=dict(bootstrapClusterCreatorAdminPermissions=params["bootstrap_cluster_creator_admin_permissions"]),
-        )
-        if params["authentication_mode"]:
-            kwargs["accessConfig"]["authenticationMode"] = params["authentication_mode"]
-        if params["version"]:
-            kwargs["version"] = params["version"]
-        if params["tags"]:
-            kwargs["tags"] = dict((str(k), str(v)) for k, v in params["tags"].items())
-        result.update(changed=True, changes=["create %s %s" % (KIND, name)])
-        intended = dict(
-            name=name,
-            version=params["version"],
-            resourcesVpcConfig=kwargs["resourcesVpcConfig"],
-            logging=kwargs["logging"],
-            accessConfig=kwargs["accessConfig"],
-            tags=kwargs.get("tags", {}),
-        )
-        result["diff"] = dict(before={}, after=view(intended))
-        if check_mode:
-            result["cluster"] = snake(intended)
-            return result
-        try:
-            created = client.create_cluster(**kwargs)["cluster"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            raise AwsModuleError(failure_message("create", KIND, name, error_cause(exc)), result=result, cause=exc)
-        if params["wait"]:
-            wait(client, params, "cluster_active", result, "become ACTIVE")
-        result["cluster"] = snake(describe(client, name) or created)
-        return result
+        self.guard(current.get("tags"))
+        self.check_immutable(current)
+        updates = []
+        current_logs = enabled_log_types(current.get("logging"))
+        if current_logs != set(params["logging"]):
+            updates.append(dict(logging=logging_request(params["logging"])))
+            self.change("logging: %s -> %s" % (", ".join(sorted(current_logs)) or "none", ", ".join(sorted(params["logging"])) or "none"))
+        endpoint = endpoint_view(current.get("resourcesVpcConfig"))
+        if endpoint != desired_endpoint(params):
+            updates.append(dict(resourcesVpcConfig=desired_endpoint(params)))
+            self.change("endpoint access: %s -> %s" % (endpoint, desired_endpoint(params)))
+        current_mode = (current.get("accessConfig") or {}).get("authenticationMode")
+        if params["authentication_mode"] and current_mode and current_mode != params["authentication_mode"]:
+            updates.append(dict(accessConfig=dict(authenticationMode=params["authentication_mode"])))
+            self.change("authentication_mode: %s -> %s" % (current_mode, params["authentication_mode"]))
+        to_set, to_remove = self.plan_tags(current.get("tags"))
+        after = dict(current)
+        for update in updates:
+            after.update(update)
+        after["tags"] = tags_after(current.get("tags"), to_set, to_remove)
+        if params["authentication_mode"] and current_mode:
+            after["accessConfig"] = dict(current.get("accessConfig") or {}, authenticationMode=params["authentication_mode"])
+        if not (self.result["changed"] or self.check_mode) and params["wait"] and current.get("status") in ("CREATING", "UPDATING"):
+            self.wait_active()
+            after = self.describe() or after
+        return self.update(current, after, lambda: self.apply(current, updates, to_set, to_remove))
 
-    check_immutable(current, params)
-    updates = []
-    changes = []
-    if enabled_log_types(current.get("logging")) != set(params["logging"]):
-        updates.append(dict(logging=logging_request(params["logging"])))
-        changes.append("logging: %s -> %s" % (
-            ", ".join(sorted(enabled_log_types(current.get("logging")))) or "none", ", ".join(sorted(params["logging"])) or "none"))
-    if endpoint_view(current.get("resourcesVpcConfig")) != desired_endpoint(params):
-        updates.append(dict(resourcesVpcConfig=desired_endpoint(params)))
-        changes.append("endpoint access: %s -> %s" % (endpoint_view(current.get("resourcesVpcConfig")), desired_endpoint(params)))
-    current_mode = (current.get("accessConfig") or {}).get("authenticationMode")
-    if params["authentication_mode"] and current_mode and current_mode != params["authentication_mode"]:
-        updates.append(dict(accessConfig=dict(authenticationMode=params["authentication_mode"])))
-        changes.append("authentication_mode: %s -> %s" % (current_mode, params["authentication_mode"]))
-    to_set, to_remove = compare_tags(current.get("tags"), params["tags"], params["purge_tags"])
-    if to_set:
-        changes.append("tags set: %s" % ", ".join(sorted(to_set)))
-    if to_remove:
-        changes.append("tags removed: %s" % ", ".join(to_remove))
-    after = dict(current)
-    for update in updates:
-        after.update(update)
-    tags = dict(current.get("tags") or {})
-    tags.update(to_set)
-    for key in to_remove:
-        tags.pop(key, None)
-    after["tags"] = tags
-    if params["authentication_mode"] and current_mode:
-        after["accessConfig"] = dict(current.get("accessConfig") or {}, authenticationMode=params["authentication_mode"])
-    result.update(changed=bool(changes), changes=changes)
-    result["diff"] = dict(before=view(current), after=view(after))
-    if check_mode or not changes:
-        result["cluster"] = snake(after)
-        if not check_mode and params["wait"] and current.get("status") in ("CREATING", "UPDATING"):
-            wait(client, params, "cluster_active", result, "become ACTIVE")
-            result["cluster"] = snake(describe(client, name) or after)
-        return result
+    def make(self, request):
+        created = self.call("create", self.eks.create_cluster, **request)["cluster"]
+        self.wait_active()
+        return self.describe() or created
 
-    try:
+    def apply(self, current, updates, to_set, to_remove):
+        # EKS takes one configuration update at a time: wait for ACTIVE before each (even with wait=false).
         for index, update in enumerate(updates):
             if index or current.get("status") != "ACTIVE":
-                wait(client, params, "cluster_active", result, "become ACTIVE before the next update")
-            client.update_cluster_config(name=name, **update)
-        if to_remove:
-            client.untag_resource(resourceArn=current["arn"], tagKeys=to_remove)
-        if to_set:
-            client.tag_resource(resourceArn=current["arn"], tags=to_set)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        raise AwsModuleError(failure_message("update", KIND, name, error_cause(exc)), result=result, cause=exc)
-    if updates and params["wait"]:
-        wait(client, params, "cluster_active", result, "become ACTIVE")
-    result["cluster"] = snake(describe(client, name) or after)
-    return result
+                self.wait_active("become ACTIVE before the next update", always=True)
+            self.call("update", self.eks.update_cluster_config, name=self.name, **update)
+        self.apply_tags(current["arn"], to_set, to_remove)
+        if updates:
+            self.wait_active()
+        return self.describe()
 
-
-def ensure_absent(client, params, check_mode):
-    name = params["name"]
-    result = dict(changed=False, changes=[], cluster={})
-    current = describe(client, name)
-    if current is None:
-        return result
-    problem = owner_problem(KIND, name, current.get("tags"), params["owner_tags"])
-    if problem:
-        raise AwsModuleError(problem)
-    deleting = current.get("status") == "DELETING"
-    result.update(changed=not deleting, changes=[] if deleting else ["delete %s %s" % (KIND, name)])
-    result["diff"] = dict(before=view(current), after={})
-    if check_mode:
-        return result
-    if not deleting:
-        try:
-            client.delete_cluster(name=name)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                hint = "delete its node groups and Fargate profiles first" if error_code(exc) == "ResourceInUseException" else None
-                raise AwsModuleError(failure_message("delete", KIND, name, error_cause(exc), hint=hint), result=result, cause=exc)
-    if params["wait"]:
-        wait(client, params, "cluster_deleted", result, "be deleted")
-    return result
-
-
-def snake(cluster):
-    return camel_dict_to_snake_dict(dict((k, v) for k, v in (cluster or {}).items() if v is not None), ignore_list=["tags"])
-
-
-def run_module(module):
-    client = module.client("eks")
-    if module.params["state"] == "present":
-        return ensure_present(client, module.params, module.check_mode)
-    return ensure_absent(client, module.params, module.check_mode)
+    def absent(self):
+        current = self.describe()
+        if current is None:
+            return self.result
+        self.guard(current.get("tags"))
+        if current.get("status") == "DELETING":
+            self.diff(current, None)
+        else:
+            hints = dict(ResourceInUseException="delete its node groups and Fargate profiles first")
+            self.delete(current, lambda: self.call("delete", self.eks.delete_cluster, gone=self.NOT_FOUND, hints=hints, name=self.name))
+        self.wait("be deleted", ready=("gone",), failed=("ACTIVE", "CREATING", "PENDING"))
+        return self.result
 
 
 def main():
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec(),
-        required_if=[("state", "present", ("role_arn", "subnets"))],
-        supports_check_mode=True,
-    )
-    finish(module, lambda: run_module(module))
+    run_module(Cluster, argument_spec(), required_if=[("state", "present", ("role_arn", "subnets"))])
 
 
 if __name__ == "__main__":

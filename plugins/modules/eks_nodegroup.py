@@ -37,11 +37,6 @@ options:
     description: Name of the EKS cluster.
     type: str
     required: true
-  state:
-    description: Whether the node group should exist.
-    type: str
-    choices: [present, absent]
-    default: present
   node_role:
     description: ARN of the node IAM role. Required when O(state=present).
     type: str
@@ -189,17 +184,8 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-  - eks_llm.inference.aws_wait
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: Reads the node group (and launch template) and reports what would change; no mutating call, no wait.
-  diff_mode:
-    support: full
-    details: Shows scaling, labels, taints, launch template version, update settings and tags before and after.
-  platform:
-    platforms: aws
+  - eks_llm.inference.aws
+  - eks_llm.inference.aws.wait
 notes:
   - Needs C(eks:DescribeNodegroup), C(eks:DescribeCluster), C(eks:CreateNodegroup), C(eks:UpdateNodegroupConfig),
     C(eks:UpdateNodegroupVersion), C(eks:TagResource), C(eks:UntagResource), C(eks:DeleteNodegroup), and with
@@ -207,6 +193,11 @@ notes:
     C(ec2:CreateLaunchTemplate), C(ec2:CreateLaunchTemplateVersion), C(ec2:DeleteLaunchTemplate).
 author:
   - eks_llm.inference contributors (@eks-llm)
+attributes:
+  check_mode:
+    details: Reads the node group (and launch template) and reports what would change; no mutating call, no wait.
+  diff_mode:
+    details: Shows scaling, labels, taints, launch template version, update settings and tags before and after.
 """
 
 EXAMPLES = r"""
@@ -339,36 +330,18 @@ skipped_reason:
   returned: when O(state=absent) and the node group was left alone
   type: str
   sample: "node group gpu lacks the tags eks_llm.inference/cluster=eks-llm (it has team=other); left alone"
-duration:
-  description: Seconds the module ran, waits included.
-  returned: always
-  type: float
-  sample: 300.5
+wait:
+  description: Seconds waited in all (C(elapsed_s)) and the last status polled (C(last_status)).
+  returned: when the module waited
+  type: dict
+  sample: {"elapsed_s": 300.5, "last_status": "ACTIVE"}
 """
 
-import time
-
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    AWS_ERRORS = (ClientError, BotoCoreError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
-
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common import (
-    AwsModuleError,
-    error_cause,
-    error_code,
-    failure_message,
-    finish,
-    owner_problem,
-    run_waiter,
-    wait_arg_spec,
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
 )
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common import arg_spec, missing_tags, tag_text
 from ansible_collections.eks_llm.inference.plugins.module_utils.aws.launch_template import launch_template_data_equal
 from ansible_collections.eks_llm.inference.plugins.module_utils.aws.nodegroup import (
     apply_changes,
@@ -376,20 +349,18 @@ from ansible_collections.eks_llm.inference.plugins.module_utils.aws.nodegroup im
     desired_parameters,
     diff_view,
     immutable_changes,
-    missing_tags,
     nodegroup_changes,
 )
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws.resource import AwsResource, run_module
 from ansible_collections.eks_llm.inference.plugins.module_utils.node_groups import CAPACITY_TYPES, EKS_AMI_TYPES
 
-KIND = "node group"
 LT_NOT_FOUND = ("InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed")
 
 
 def argument_spec():
-    spec = dict(
+    return arg_spec(
         name=dict(type="str", required=True),
         cluster_name=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
         node_role=dict(type="str"),
         subnets=dict(type="list", elements="str"),
         scaling_config=dict(
@@ -431,143 +402,63 @@ def argument_spec():
             options=dict(max_unavailable=dict(type="int"), max_unavailable_percentage=dict(type="int")),
             mutually_exclusive=[("max_unavailable", "max_unavailable_percentage")],
         ),
-        owner_tags=dict(type="dict", default={}),
         required_tags=dict(type="dict", default={}),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    spec.update(wait_arg_spec())
-    return spec
-
-
-def snake(nodegroup):
-    return camel_dict_to_snake_dict(
-        dict((k, v) for k, v in (nodegroup or {}).items() if v is not None), ignore_list=["tags", "labels"]
     )
 
 
-def tag_dict(items):
-    return dict((t["Key"], t["Value"]) for t in items or [])
+class Nodegroup(AwsResource):
+    """Reconciles one node group and the launch template it owns (O(launch_template.data))."""
 
+    KIND = "node group"
+    RESULT = "nodegroup"
+    SERVICES = ("eks", "ec2")
+    KEEP = ("tags", "labels")
 
-class NodegroupManager(object):
-    """Reconciles one node group (and the launch template it owns) through an EKS and an EC2 client.
-
-    The clients may be wrapped by amazon.aws's retry wrapper (calls pass ``aws_retry=True``); no Ansible
-    module object is needed, so unit tests drive it with botocore Stubbers.
-    """
-
-    def __init__(self, eks, ec2, params, check_mode, region=None):
-        self.eks = eks
-        self.ec2 = ec2
-        self.params = params
-        self.check_mode = check_mode
-        self.region = region
-        self.cluster = params["cluster_name"]
-        self.name = params["name"]
+    def __init__(self, *args, **kwargs):
+        super(Nodegroup, self).__init__(*args, **kwargs)
+        self.cluster = self.params["cluster_name"]
         self.scope = "cluster %s" % self.cluster
-        self.started = time.monotonic()
-        self.result = dict(changed=False, actions=[], changes=[], nodegroup={})
-
-    # ---- helpers ----------------------------------------------------------------------------------
-
-    def fail(self, action, cause, hint=None, kind=KIND, name=None, exc=None):
-        raise AwsModuleError(
-            failure_message(action, kind, name or self.name, cause, self.scope, hint), result=self.result, cause=exc
-        )
+        self.result["actions"] = []
 
     def act(self, action, change):
         self.result["actions"].append(action)
-        self.result["changes"].append(change)
-        self.result["changed"] = True
-
-    def finish(self):
-        self.result["duration"] = round(time.monotonic() - self.started, 3)
-        return self.result
+        self.change(change)
 
     def describe(self):
-        try:
-            return self.eks.describe_nodegroup(aws_retry=True, clusterName=self.cluster, nodegroupName=self.name)["nodegroup"]
-        except AWS_ERRORS as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                return None
-            self.fail("describe", error_cause(exc), exc=exc)
+        found = self.call("describe", self.eks.describe_nodegroup, gone=self.NOT_FOUND, clusterName=self.cluster, nodegroupName=self.name)
+        return found and found["nodegroup"]
+
+    def view(self, resource):
+        return diff_view(resource)
 
     def require_cluster(self):
-        try:
-            self.eks.describe_cluster(aws_retry=True, name=self.cluster)
-        except AWS_ERRORS as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                self.fail(
-                    "create",
-                    "EKS cluster %s does not exist in region %s" % (self.cluster, self.region or "(default)"),
-                    "create the cluster first (role eks_llm.inference.vpc_eks) or check the cluster name and region",
-                )
-            self.fail("describe", error_cause(exc), kind="EKS cluster", name=self.cluster, exc=exc)
-
-    def wait(self, waiter, what, always=False):
-        """Run an EKS node-group waiter (skipped in check mode, and without O(wait) unless ``always``)."""
-        if self.check_mode or not (self.params["wait"] or always):
-            return
-
-        def status():
-            nodegroup = self.describe()
-            if not nodegroup:
-                return "gone"
-            issues = (nodegroup.get("health") or {}).get("issues") or []
-            return "status %s%s" % (
-                nodegroup.get("status"),
-                "; issues: " + "; ".join("%s %s" % (i.get("code"), i.get("message")) for i in issues) if issues else "",
+        about = ("EKS cluster", self.cluster)
+        if self.call("describe", self.eks.describe_cluster, gone=self.NOT_FOUND, about=about, name=self.cluster) is None:
+            self.fail(
+                "create",
+                "EKS cluster %s does not exist in region %s" % (self.cluster, self.region or "(default)"),
+                "create the cluster first (role eks_llm.inference.vpc_eks) or check the cluster name and region",
             )
 
-        try:
-            run_waiter(
-                self.eks,
-                waiter,
-                self.params["wait_timeout"],
-                self.params["wait_sleep"],
-                describe=status,
-                clusterName=self.cluster,
-                nodegroupName=self.name,
-            )
-        except AwsModuleError as exc:
-            raise AwsModuleError(
-                "Timeout or failure waiting for %s %s on %s to %s: %s; check the node group's health issues in the EKS"
-                " console or with aws eks describe-nodegroup" % (KIND, self.name, self.scope, what, exc.msg),
-                result=self.result,
-                cause=exc.cause,
-            )
+    def wait_active(self, what="become ACTIVE", always=False):
+        self.wait(what, ready=("ACTIVE",), failed=("CREATE_FAILED",), always=always)
 
     # ---- launch template --------------------------------------------------------------------------
 
     def describe_launch_template(self):
         """(template, latest version) of O(launch_template), or (None, None)."""
         spec = self.params["launch_template"]
-        label = spec.get("name") or spec.get("id")
+        about = ("launch template", spec.get("name") or spec.get("id"))
         selector = dict(LaunchTemplateIds=[spec["id"]]) if spec.get("id") else dict(LaunchTemplateNames=[spec["name"]])
-        try:
-            templates = self.ec2.describe_launch_templates(aws_retry=True, **selector)["LaunchTemplates"]
-        except AWS_ERRORS as exc:
-            if error_code(exc) in LT_NOT_FOUND:
-                return None, None
-            self.fail("describe", error_cause(exc), kind="launch template", name=label, exc=exc)
-        if not templates:
+        found = self.call("describe", self.ec2.describe_launch_templates, gone=LT_NOT_FOUND, about=about, **selector)
+        if not found or not found["LaunchTemplates"]:
             return None, None
-        template = templates[0]
-        try:
-            version = self.ec2.describe_launch_template_versions(
-                aws_retry=True,
-                LaunchTemplateId=template["LaunchTemplateId"],
-                Versions=[str(template["LatestVersionNumber"])],
-            )["LaunchTemplateVersions"][0]
-        except AWS_ERRORS as exc:
-            self.fail("describe the versions of", error_cause(exc), kind="launch template", name=label, exc=exc)
+        template = found["LaunchTemplates"][0]
+        version = self.call(
+            "describe the versions of", self.ec2.describe_launch_template_versions, about=about,
+            LaunchTemplateId=template["LaunchTemplateId"], Versions=[str(template["LatestVersionNumber"])],
+        )["LaunchTemplateVersions"][0]
         return template, version
-
-    def check_template_owner(self, template, name):
-        problem = owner_problem("launch template", name, tag_dict(template.get("Tags")), self.params["owner_tags"])
-        if problem:
-            raise AwsModuleError(problem, result=self.result)
 
     def ensure_launch_template(self):
         """Create or update the launch template given with data; return the version to use (None when unknown)."""
@@ -580,42 +471,35 @@ class NodegroupManager(object):
             if template is None:
                 self.fail(
                     "find", "it does not exist", "create it first, or give launch_template.data",
-                    kind="launch template", name=spec.get("name") or spec.get("id"),
+                    about=("launch template", spec.get("name") or spec.get("id")),
                 )
             return str(template["LatestVersionNumber"])
-        name = spec["name"]
+        about = ("launch template", spec["name"])
         template, latest = self.describe_launch_template()
         if template is None:
-            self.act("create_launch_template", "create launch template %s" % name)
+            self.act("create_launch_template", "create launch template %s" % spec["name"])
             if self.check_mode:
                 return spec.get("version") or None
-            tags = dict((str(k), str(v)) for k, v in (self.params["tags"] or {}).items())
-            kwargs = dict(LaunchTemplateName=name, LaunchTemplateData=data)
+            request = dict(LaunchTemplateName=spec["name"], LaunchTemplateData=data)
+            tags = dict((str(k), str(v)) for k, v in sorted((self.params["tags"] or {}).items()))
             if tags:
-                kwargs["TagSpecifications"] = [
-                    dict(ResourceType="launch-template", Tags=[dict(Key=k, Value=v) for k, v in sorted(tags.items())])
-                ]
-            try:
-                created = self.ec2.create_launch_template(aws_retry=True, **kwargs)["LaunchTemplate"]
-            except AWS_ERRORS as exc:
-                self.fail("create", error_cause(exc), kind="launch template", name=name, exc=exc)
+                request["TagSpecifications"] = [dict(ResourceType="launch-template", Tags=ansible_dict_to_boto3_tag_list(tags))]
+            created = self.call("create", self.ec2.create_launch_template, about=about, **request)["LaunchTemplate"]
             return spec.get("version") or str(created["LatestVersionNumber"])
         if launch_template_data_equal(latest.get("LaunchTemplateData") or {}, data):
             return spec.get("version") or str(template["LatestVersionNumber"])
-        self.check_template_owner(template, name)
+        self.guard(boto3_tag_list_to_ansible_dict(template.get("Tags")), about=about)
         new_version = int(template["LatestVersionNumber"]) + 1
         self.act(
             "update_launch_template",
-            "launch template %s: data differ from version %s; add version %s" % (name, template["LatestVersionNumber"], new_version),
+            "launch template %s: data differ from version %s; add version %s" % (spec["name"], template["LatestVersionNumber"], new_version),
         )
         if self.check_mode:
             return spec.get("version") or str(new_version)
-        try:
-            version = self.ec2.create_launch_template_version(
-                aws_retry=True, LaunchTemplateId=template["LaunchTemplateId"], LaunchTemplateData=data
-            )["LaunchTemplateVersion"]
-        except AWS_ERRORS as exc:
-            self.fail("add a version to", error_cause(exc), kind="launch template", name=name, exc=exc)
+        version = self.call(
+            "add a version to", self.ec2.create_launch_template_version, about=about,
+            LaunchTemplateId=template["LaunchTemplateId"], LaunchTemplateData=data,
+        )["LaunchTemplateVersion"]
         return spec.get("version") or str(version["VersionNumber"])
 
     def delete_launch_template(self):
@@ -626,18 +510,14 @@ class NodegroupManager(object):
         template, dummy = self.describe_launch_template()
         if template is None:
             return
-        name = template.get("LaunchTemplateName") or spec.get("name")
-        self.check_template_owner(template, name)
-        if missing_tags(tag_dict(template.get("Tags")), self.params["required_tags"]):
+        about = ("launch template", template.get("LaunchTemplateName") or spec.get("name"))
+        tags = boto3_tag_list_to_ansible_dict(template.get("Tags"))
+        self.guard(tags, about=about)
+        if missing_tags(tags, self.params["required_tags"]):
             return
-        self.act("delete_launch_template", "delete launch template %s" % name)
-        if self.check_mode:
-            return
-        try:
-            self.ec2.delete_launch_template(aws_retry=True, LaunchTemplateId=template["LaunchTemplateId"])
-        except AWS_ERRORS as exc:
-            if error_code(exc) not in LT_NOT_FOUND:
-                self.fail("delete", error_cause(exc), kind="launch template", name=name, exc=exc)
+        self.act("delete_launch_template", "delete launch template %s" % about[1])
+        if not self.check_mode:
+            self.call("delete", self.ec2.delete_launch_template, gone=LT_NOT_FOUND, about=about, LaunchTemplateId=template["LaunchTemplateId"])
 
     # ---- node group -------------------------------------------------------------------------------
 
@@ -645,9 +525,7 @@ class NodegroupManager(object):
         params = self.params
         current = self.describe()
         if current is not None:
-            problem = owner_problem(KIND, self.name, current.get("tags"), params["owner_tags"])
-            if problem:
-                raise AwsModuleError(problem, result=self.result)
+            self.guard(current.get("tags"))
             # Settings EKS cannot change: fail before touching the launch template or the node group.
             immutable = immutable_changes(current, desired_parameters(params))
             if immutable:
@@ -664,28 +542,10 @@ class NodegroupManager(object):
 
         if current is None:
             self.require_cluster()
-            self.act("create", "create %s %s" % (KIND, self.name))
-            intended = dict(desired)
-            intended.setdefault("tags", {})
-            self.result["diff"] = dict(before={}, after=diff_view(intended))
-            if self.check_mode:
-                self.result["nodegroup"] = snake(intended)
-                return self.finish()
-            # EKS takes no empty labels/taints/tags maps at creation: leave them out.
-            create = dict((k, v) for k, v in desired.items() if v not in ({}, []))
-            try:
-                created = self.eks.create_nodegroup(aws_retry=True, **create)["nodegroup"]
-            except AWS_ERRORS as exc:
-                self.fail("create", error_cause(exc), exc=exc)
-            self.wait("nodegroup_active", "become ACTIVE")
-            self.result["nodegroup"] = snake(self.describe() or created)
-            return self.finish()
+            self.result["actions"].append("create")
+            return self.create(dict(desired, tags=desired.get("tags", {})), lambda: self.make(desired))
 
         changes = nodegroup_changes(current, desired, purge_tags=params["purge_tags"])
-        after = apply_changes(current, desired, changes)
-        self.result["diff"] = dict(before=diff_view(current), after=diff_view(after))
-        lines = describe_changes(current, changes)
-        self.result["changes"].extend(lines)
         base = dict(clusterName=self.cluster, nodegroupName=self.name)
         calls = []
         if changes["config"]:
@@ -696,86 +556,60 @@ class NodegroupManager(object):
             calls.append(("untag", self.eks.untag_resource, dict(resourceArn=current["nodegroupArn"], tagKeys=changes["untag"])))
         if changes["tags"]:
             calls.append(("tag", self.eks.tag_resource, dict(resourceArn=current["nodegroupArn"], tags=changes["tags"])))
-        for action, call, kwargs in calls:
-            self.result["actions"].append(action)
-            self.result["changed"] = True
-            if self.check_mode:
-                continue
+        self.result["actions"].extend(call[0] for call in calls)
+        self.change(*describe_changes(current, changes))
+        after = apply_changes(current, desired, changes)
+        return self.update(current, after, lambda: self.apply(calls, changes))
+
+    def make(self, desired):
+        # EKS takes no empty labels/taints/tags maps at creation: leave them out.
+        request = dict((k, v) for k, v in desired.items() if v not in ({}, []))
+        created = self.call("create", self.eks.create_nodegroup, **request)["nodegroup"]
+        self.wait_active()
+        return self.describe() or created
+
+    def apply(self, calls, changes):
+        for action, method, kwargs in calls:
             if action == "update_version" and changes["config"]:
                 # EKS runs one update at a time per node group: let the config update finish first.
-                self.wait("nodegroup_active", "become ACTIVE before the launch template version update", always=True)
-            try:
-                call(aws_retry=True, **kwargs)
-            except AWS_ERRORS as exc:
-                self.fail(action.replace("_", " ") + " of", error_cause(exc), exc=exc)
-        if self.check_mode or not self.result["changed"]:
-            self.result["nodegroup"] = snake(after)
-            return self.finish()
+                self.wait_active("become ACTIVE before the launch template version update", always=True)
+            self.call(action.replace("_", " ") + " of", method, **kwargs)
         if changes["config"] or changes["version"]:
-            self.wait("nodegroup_active", "become ACTIVE")
-        self.result["nodegroup"] = snake(self.describe() or after)
-        return self.finish()
+            self.wait_active()
+        return self.describe()
 
     def absent(self):
         params = self.params
         current = self.describe()
         if current is None:
             self.delete_launch_template()
-            return self.finish()
-        problem = owner_problem(KIND, self.name, current.get("tags"), params["owner_tags"])
-        if problem:
-            raise AwsModuleError(problem, result=self.result)
-        tags = current.get("tags") or {}
-        missing = missing_tags(tags, params["required_tags"])
+            return self.result
+        self.guard(current.get("tags"))
+        missing = missing_tags(current.get("tags"), params["required_tags"])
         if missing:
-            self.result["nodegroup"] = snake(current)
+            self.done(current)
             self.result["skipped_reason"] = "%s %s lacks the tags %s (it has %s); left alone" % (
-                KIND,
-                self.name,
-                ", ".join("%s=%s" % kv for kv in sorted(missing.items())),
-                ", ".join("%s=%s" % kv for kv in sorted(tags.items())) or "no tags",
+                self.KIND, self.name, tag_text(missing), tag_text(current.get("tags")),
             )
-            return self.finish()
-        self.result["diff"] = dict(before=diff_view(current), after={})
-        if current.get("status") != "DELETING":
-            self.act("delete", "delete %s %s" % (KIND, self.name))
-            if not self.check_mode:
-                try:
-                    self.eks.delete_nodegroup(aws_retry=True, clusterName=self.cluster, nodegroupName=self.name)
-                except AWS_ERRORS as exc:
-                    if error_code(exc) != "ResourceNotFoundException":
-                        self.fail("delete", error_cause(exc), exc=exc)
-        if self.check_mode:
-            self.delete_launch_template()
-            return self.finish()
-        if params["wait"]:
-            self.wait("nodegroup_deleted", "be deleted")
+            return self.result
+        if current.get("status") == "DELETING":
+            self.diff(current, None)
+        else:
+            self.result["actions"].append("delete")
+            self.delete(current, lambda: self.call(
+                "delete", self.eks.delete_nodegroup, gone=self.NOT_FOUND, clusterName=self.cluster, nodegroupName=self.name
+            ))
+        if self.check_mode or params["wait"]:
+            self.wait("be deleted", ready=("gone",), failed=("DELETE_FAILED",))
             # The launch template can go only once no node group uses it.
             self.delete_launch_template()
         elif params["launch_template"] and params["launch_template"].get("data") is not None:
             self.result["changes"].append("launch template kept: wait=false, the node group may still use it")
-        return self.finish()
+        return self.result
 
 
 def main():
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec(),
-        required_if=[("state", "present", ("node_role", "subnets", "scaling_config"))],
-        supports_check_mode=True,
-    )
-    retry = AWSRetry.jittered_backoff(retries=10)
-    manager = NodegroupManager(
-        module.client("eks", retry_decorator=retry),
-        module.client("ec2", retry_decorator=retry),
-        module.params,
-        module.check_mode,
-        region=module.region,
-    )
-    finish(
-        module,
-        manager.present if module.params["state"] == "present" else manager.absent,
-        on_failure=lambda: {"duration": round(time.monotonic() - manager.started, 3)},
-    )
+    run_module(Nodegroup, argument_spec(), required_if=[("state", "present", ("node_role", "subnets", "scaling_config"))])
 
 
 if __name__ == "__main__":

@@ -50,33 +50,22 @@ options:
       - Disable the session tags EKS adds when assuming the role.
       - When omitted, the setting of an existing association is left alone.
     type: bool
-  state:
-    description: Whether the association should exist.
-    type: str
-    choices: [present, absent]
-    default: present
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-  - eks_llm.inference.aws_wait
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: Reads the association and reports what would change; makes no mutating call and does not wait.
-  diff_mode:
-    support: full
-    details: Shows role, target role, session tag setting and tags before and after.
-  platform:
-    platforms: aws
+  - eks_llm.inference.aws
+  - eks_llm.inference.aws.wait
 notes:
   - Idempotent. The association API is synchronous, so there is nothing to wait for after a change; with
     O(wait=true) the module waits for the cluster to be C(ACTIVE) before changing anything (EKS refuses
     association changes on a cluster that is still being created or updated).
   - Associations created by an EKS add-on (they carry an C(ownerArn)) cannot be changed or deleted here; the module
     fails and names the owner.
+attributes:
+  diff_mode:
+    details: Shows role, target role, session tag setting and tags before and after.
 """
 
 EXAMPLES = r"""
@@ -135,6 +124,11 @@ association:
       description: Tags (keys not converted).
       type: dict
       sample: {"eks_llm.inference/cluster": "eks-llm"}
+wait:
+  description: Seconds waited for the cluster (C(elapsed_s)) and its last status polled (C(last_status)).
+  returned: when the module waited for the cluster
+  type: dict
+  sample: {"elapsed_s": 0.2, "last_status": "ACTIVE"}
 changes:
   description: What was (or, in check mode, would be) changed.
   returned: always
@@ -144,74 +138,25 @@ changes:
 """
 
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common import (
     AwsModuleError,
-    compare_tags,
-    error_cause,
+    arg_spec,
     error_code,
-    failure_message,
-    finish,
-    run_waiter,
-    wait_arg_spec,
+    tags_after,
 )
-
-KIND = "Pod Identity association"
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws.resource import AwsResource, run_module
 
 
 def argument_spec():
-    spec = dict(
+    return arg_spec(
+        owner=False,
         cluster_name=dict(type="str", required=True),
         namespace=dict(type="str", required=True),
         service_account=dict(type="str", required=True),
         role_arn=dict(type="str"),
         target_role_arn=dict(type="str"),
         disable_session_tags=dict(type="bool"),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
     )
-    spec.update(wait_arg_spec())
-    return spec
-
-
-def label(params):
-    return "for %s/%s" % (params["namespace"], params["service_account"])
-
-
-def find_association(client, params):
-    """The full association of the service account, or None.
-
-    A missing cluster (ResourceNotFoundException from the list call) raises; an association that
-    vanished between the list and describe calls counts as absent.
-    """
-    scope = "cluster %s" % params["cluster_name"]
-    try:
-        found = client.list_pod_identity_associations(
-            clusterName=params["cluster_name"],
-            namespace=params["namespace"],
-            serviceAccount=params["service_account"],
-        ).get("associations", [])
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        hint = "does the cluster exist?" if error_code(exc) == "ResourceNotFoundException" else None
-        raise AwsModuleError(failure_message("look up", KIND, label(params), error_cause(exc), scope, hint), cause=exc)
-    if not found:
-        return None
-    try:
-        return client.describe_pod_identity_association(
-            clusterName=params["cluster_name"], associationId=found[0]["associationId"]
-        )["association"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return None
-        raise AwsModuleError(failure_message("describe", KIND, label(params), error_cause(exc), scope), cause=exc)
 
 
 def plan_update(current, params):
@@ -234,156 +179,118 @@ def plan_update(current, params):
     return kwargs, changes
 
 
-def view(assoc):
-    if not assoc:
-        return {}
-    return dict(
-        role_arn=assoc.get("roleArn"),
-        target_role_arn=assoc.get("targetRoleArn"),
-        disable_session_tags=bool(assoc.get("disableSessionTags")),
-        tags=dict(assoc.get("tags") or {}),
-    )
+class Association(AwsResource):
+    KIND = "Pod Identity association"
+    RESULT = "association"
 
+    def __init__(self, *args, **kwargs):
+        super(Association, self).__init__(*args, **kwargs)
+        self.cluster = self.params["cluster_name"]
+        self.scope = "cluster %s" % self.cluster
+        self.name = "for %s/%s" % (self.params["namespace"], self.params["service_account"])
 
-def snake(assoc):
-    return camel_dict_to_snake_dict(dict((k, v) for k, v in (assoc or {}).items() if v is not None), ignore_list=["tags"])
+    def describe(self):
+        """The full association of the service account, or None.
 
+        A missing cluster (ResourceNotFoundException from the list call) fails; an association that
+        vanished between the list and describe calls counts as absent.
+        """
+        found = self.call(
+            "look up", self.eks.list_pod_identity_associations,
+            hints=dict(ResourceNotFoundException="does the cluster exist?"),
+            clusterName=self.cluster, namespace=self.params["namespace"], serviceAccount=self.params["service_account"],
+        ).get("associations", [])
+        if not found:
+            return None
+        described = self.call(
+            "describe", self.eks.describe_pod_identity_association, gone=self.NOT_FOUND,
+            clusterName=self.cluster, associationId=found[0]["associationId"],
+        )
+        return described and described["association"]
 
-def wait_for_cluster(client, params, check_mode):
-    if check_mode or not params["wait"]:
-        return
-    try:
-        run_waiter(client, "cluster_active", params["wait_timeout"], params["wait_sleep"], name=params["cluster_name"])
-    except AwsModuleError as exc:
-        raise AwsModuleError(
-            "Cluster %s did not become ACTIVE before changing the %s %s: %s"
-            % (params["cluster_name"], KIND, label(params), exc.msg)
+    def view(self, resource):
+        return dict(
+            role_arn=resource.get("roleArn"),
+            target_role_arn=resource.get("targetRoleArn"),
+            disable_session_tags=bool(resource.get("disableSessionTags")),
+            tags=dict(resource.get("tags") or {}),
         )
 
+    def cluster_status(self):
+        cluster = self.call("describe", self.eks.describe_cluster, gone=self.NOT_FOUND, about=("EKS cluster", self.cluster), name=self.cluster)
+        return (cluster["cluster"].get("status"), "") if cluster else ("gone", "")
 
-def refuse_owned(current, params, action):
-    if current.get("ownerArn"):
-        raise AwsModuleError(
-            failure_message(
-                action,
-                KIND,
-                label(params),
-                "it is owned by %s" % current["ownerArn"],
-                "cluster %s" % params["cluster_name"],
-                "change it through that add-on's pod identity settings instead",
+    def wait_for_cluster(self):
+        # EKS refuses association changes on a cluster that is being created or updated.
+        self.wait(
+            "become ACTIVE before changing the %s %s" % (self.KIND, self.name),
+            ready=("ACTIVE",), failed=("DELETING", "FAILED"), read=self.cluster_status, about=("EKS cluster", self.cluster),
+        )
+
+    def refuse_owned(self, current, action):
+        if current.get("ownerArn"):
+            self.fail(action, "it is owned by %s" % current["ownerArn"], "change it through that add-on's pod identity settings instead")
+
+    def present(self):
+        params = self.params
+        current = self.describe()
+        if current is None:
+            request = dict(
+                clusterName=self.cluster,
+                namespace=params["namespace"],
+                serviceAccount=params["service_account"],
+                roleArn=params["role_arn"],
             )
-        )
+            if params["target_role_arn"]:
+                request["targetRoleArn"] = params["target_role_arn"]
+            if params["disable_session_tags"] is not None:
+                request["disableSessionTags"] = params["disable_session_tags"]
+            if params["tags"]:
+                request["tags"] = dict((str(k), str(v)) for k, v in params["tags"].items())
+            return self.create(dict(request, tags=request.get("tags", {})), lambda: self.make(request))
 
+        update, changes = plan_update(current, params)
+        self.change(*changes)
+        to_set, to_remove = self.plan_tags(current.get("tags"))
+        if self.result["changed"]:
+            self.refuse_owned(current, "update")
+        after = dict(current, tags=tags_after(current.get("tags"), to_set, to_remove))
+        after.update(update)
+        return self.update(current, after, lambda: self.apply(current, update, to_set, to_remove))
 
-def ensure_present(client, params, check_mode):
-    scope = "cluster %s" % params["cluster_name"]
-    result = dict(changed=False, changes=[], association={})
-    current = find_association(client, params)
-    if current is None:
-        kwargs = dict(
-            clusterName=params["cluster_name"],
-            namespace=params["namespace"],
-            serviceAccount=params["service_account"],
-            roleArn=params["role_arn"],
-        )
-        if params["target_role_arn"]:
-            kwargs["targetRoleArn"] = params["target_role_arn"]
-        if params["disable_session_tags"] is not None:
-            kwargs["disableSessionTags"] = params["disable_session_tags"]
-        if params["tags"]:
-            kwargs["tags"] = dict((str(k), str(v)) for k, v in params["tags"].items())
-        intended = dict(kwargs)
-        intended.pop("clusterName")
-        intended.update(clusterName=params["cluster_name"], tags=kwargs.get("tags", {}))
-        result.update(changed=True, changes=["create %s %s" % (KIND, label(params))])
-        result["diff"] = dict(before={}, after=view(intended))
-        if check_mode:
-            result["association"] = snake(intended)
-            return result
-        wait_for_cluster(client, params, check_mode)
+    def make(self, request):
+        self.wait_for_cluster()
+        return self.call("create", self.eks.create_pod_identity_association, **request)["association"]
+
+    def apply(self, current, update, to_set, to_remove):
+        self.wait_for_cluster()
+        if update:
+            self.call(
+                "update", self.eks.update_pod_identity_association,
+                clusterName=self.cluster, associationId=current["associationId"], **update
+            )
+        self.apply_tags(current["associationArn"], to_set, to_remove)
+        return self.describe()
+
+    def absent(self):
         try:
-            created = client.create_pod_identity_association(**kwargs)["association"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            raise AwsModuleError(failure_message("create", KIND, label(params), error_cause(exc), scope), result=result, cause=exc)
-        result["association"] = snake(created)
-        return result
-
-    update_kwargs, changes = plan_update(current, params)
-    to_set, to_remove = compare_tags(current.get("tags"), params["tags"], params["purge_tags"])
-    if to_set:
-        changes.append("tags set: %s" % ", ".join(sorted(to_set)))
-    if to_remove:
-        changes.append("tags removed: %s" % ", ".join(to_remove))
-    after = dict(current)
-    after.update(update_kwargs)
-    tags = dict(current.get("tags") or {})
-    tags.update(to_set)
-    for key in to_remove:
-        tags.pop(key, None)
-    after["tags"] = tags
-    result.update(changed=bool(changes), changes=changes)
-    result["diff"] = dict(before=view(current), after=view(after))
-    result["association"] = snake(after)
-    if not changes or check_mode:
-        if changes:
-            refuse_owned(current, params, "update")
-        return result
-    refuse_owned(current, params, "update")
-    wait_for_cluster(client, params, check_mode)
-    try:
-        if update_kwargs:
-            client.update_pod_identity_association(
-                clusterName=params["cluster_name"], associationId=current["associationId"], **update_kwargs
-            )
-        if to_remove:
-            client.untag_resource(resourceArn=current["associationArn"], tagKeys=to_remove)
-        if to_set:
-            client.tag_resource(resourceArn=current["associationArn"], tags=to_set)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        raise AwsModuleError(failure_message("update", KIND, label(params), error_cause(exc), scope), result=result, cause=exc)
-    result["association"] = snake(find_association(client, params) or after)
-    return result
-
-
-def ensure_absent(client, params, check_mode):
-    scope = "cluster %s" % params["cluster_name"]
-    result = dict(changed=False, changes=[], association={})
-    try:
-        current = find_association(client, params)
-    except AwsModuleError as exc:
-        # A missing cluster has no associations: absent is already true.
-        if exc.cause is not None and error_code(exc.cause) == "ResourceNotFoundException":
-            return result
-        raise
-    if current is None:
-        return result
-    refuse_owned(current, params, "delete")
-    result.update(changed=True, changes=["delete %s %s" % (KIND, label(params))])
-    result["diff"] = dict(before=view(current), after={})
-    if check_mode:
-        return result
-    try:
-        client.delete_pod_identity_association(clusterName=params["cluster_name"], associationId=current["associationId"])
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        if error_code(exc) != "ResourceNotFoundException":
-            raise AwsModuleError(failure_message("delete", KIND, label(params), error_cause(exc), scope), result=result, cause=exc)
-    return result
-
-
-def run_module(module):
-    client = module.client("eks")
-    if module.params["state"] == "present":
-        return ensure_present(client, module.params, module.check_mode)
-    return ensure_absent(client, module.params, module.check_mode)
+            current = self.describe()
+        except AwsModuleError as exc:
+            # A missing cluster has no associations: absent is already true.
+            if error_code(exc) in self.NOT_FOUND:
+                return self.result
+            raise
+        if current is None:
+            return self.result
+        self.refuse_owned(current, "delete")
+        return self.delete(current, lambda: self.call(
+            "delete", self.eks.delete_pod_identity_association, gone=self.NOT_FOUND,
+            clusterName=self.cluster, associationId=current["associationId"],
+        ))
 
 
 def main():
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec(),
-        required_if=[("state", "present", ("role_arn",))],
-        supports_check_mode=True,
-    )
-    finish(module, lambda: run_module(module))
+    run_module(Association, argument_spec(), required_if=[("state", "present", ("role_arn",))])
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, eks_llm.inference contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Helpers shared by the collection's AWS modules (eks_addon, eks_pod_identity_association, ...).
+"""Pure helpers shared by the collection's AWS modules: tags, ownership, error text, result shape,
+add-on configuration values.
 
-Pure functions (tags, ownership, error text, configuration comparison, waiter arithmetic) take and
-return plain values; only :func:`run_waiter` touches a boto3 client, and it never takes the
-Ansible module object.
+No boto3 call and no Ansible module object here; the module skeleton (clients with retries, the
+reconcile flow) is in ``resource.py``, the one poll loop in ``waiter.py``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,33 +14,40 @@ __metaclass__ = type
 
 import copy
 import json
-import math
-import time
-import traceback
-
-try:
-    import botocore
-except ImportError:  # handled by AnsibleAWSModule (missing boto3/botocore)
-    botocore = None
 
 try:
     import yaml
 except ImportError:  # PyYAML ships with ansible-core; keep the helpers importable anyway
     yaml = None
 
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
 # The ownership tag every AWS resource of the collection carries (CONTRIBUTING.md, design.md).
 OWNER_TAG_KEY = "eks_llm.inference/cluster"
 
-# Shared `wait` options: the dict lives here, the docs in doc fragment eks_llm.inference.aws_wait.
+# Error codes AWS answers when a caller is throttled: retried with jittered backoff by every call, and
+# a throttled poll does not end a wait.
+THROTTLING_CODES = ("Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded")
+
+# Shared options: the dicts live here, the docs in doc fragment eks_llm.inference.aws (.wait, .owner).
 WAIT_ARG_SPEC = dict(
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=1200),
     wait_sleep=dict(type="int", default=10),
 )
 
+# Options every module of the skeleton takes (docs: fragments eks_llm.inference.aws and amazon.aws.tags).
+STATE_TAGS_ARG_SPEC = dict(
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    tags=dict(type="dict", aliases=["resource_tags"]),
+    purge_tags=dict(type="bool", default=True),
+)
+
 
 class AwsModuleError(Exception):
-    """An error with a message for the user and an optional partial result."""
+    """An error with a message for the user, an optional partial result and the exception behind it."""
 
     def __init__(self, msg, result=None, cause=None):
         super(AwsModuleError, self).__init__(msg)
@@ -49,51 +56,84 @@ class AwsModuleError(Exception):
         self.cause = cause
 
 
-def wait_arg_spec():
-    """A fresh copy of the shared wait options."""
-    return copy.deepcopy(WAIT_ARG_SPEC)
+def arg_spec(wait=True, owner=True, **options):
+    """The module's options plus fresh copies of the shared ones (state, tags, purge_tags; wait; owner_tags)."""
+    spec = copy.deepcopy(STATE_TAGS_ARG_SPEC)
+    if wait:
+        spec.update(copy.deepcopy(WAIT_ARG_SPEC))
+    if owner:
+        spec["owner_tags"] = dict(type="dict", default={})
+    spec.update(options)
+    return spec
 
 
 # --- tags -------------------------------------------------------------------------------------
 
 
 def compare_tags(current, desired, purge=True):
-    """Return ``(to_set, to_remove)`` turning ``current`` into ``desired``.
+    """``(to_set, to_remove)`` turning the tag dict ``current`` into ``desired`` (amazon.aws compare_aws_tags).
 
-    ``desired`` None means "do not manage tags" (nothing to do). Keys starting with ``aws:`` are
-    AWS-reserved and never removed.
+    ``desired`` None means "do not manage tags" (nothing to do); values are compared as strings; keys
+    starting with ``aws:`` are AWS-reserved and never removed; both results are sorted by key.
     """
-    current = dict(current or {})
     if desired is None:
         return {}, []
     desired = dict((str(k), str(v)) for k, v in desired.items())
-    to_set = dict((k, v) for k, v in desired.items() if current.get(k) != v)
-    to_remove = []
-    if purge:
-        to_remove = sorted(k for k in current if k not in desired and not k.startswith("aws:"))
-    return to_set, to_remove
+    to_set, to_remove = compare_aws_tags(dict(current or {}), desired, purge)
+    return dict(sorted(to_set.items())), sorted(to_remove)
+
+
+def tags_after(current, to_set, to_remove):
+    """The tag dict once ``to_set`` is set and ``to_remove`` removed."""
+    tags = dict(current or {})
+    tags.update(to_set)
+    for key in to_remove:
+        tags.pop(key, None)
+    return tags
+
+
+def tag_lines(to_set, to_remove):
+    """The ``changes`` lines of a tag update."""
+    lines = []
+    if to_set:
+        lines.append("tags set: %s" % ", ".join(sorted(to_set)))
+    if to_remove:
+        lines.append("tags removed: %s" % ", ".join(to_remove))
+    return lines
+
+
+def missing_tags(tags, required):
+    """The key/values of ``required`` that ``tags`` do not carry (values compared as strings)."""
+    tags = tags or {}
+    return dict((k, str(v)) for k, v in (required or {}).items() if tags.get(k) != str(v))
+
+
+def tag_text(tags):
+    return ", ".join("%s=%s" % kv for kv in sorted((tags or {}).items())) or "no tags"
 
 
 def owner_problem(kind, name, tags, owner_tags):
     """"" when ``tags`` carry every key/value of ``owner_tags``, else a refusal sentence."""
-    tags = tags or {}
-    missing = dict((k, v) for k, v in (owner_tags or {}).items() if tags.get(k) != str(v))
+    missing = missing_tags(tags, owner_tags)
     if not missing:
         return ""
     return (
         "Refusing to manage %s %s: it exists but does not carry the ownership tag(s) %s (it has %s); "
         "it was not created by eks_llm.inference for this cluster. Remove or rename it, or tag it if it "
-        "really belongs to this cluster."
-        % (
-            kind,
-            name,
-            ", ".join("%s=%s" % (k, v) for k, v in sorted(missing.items())),
-            ", ".join("%s=%s" % (k, v) for k, v in sorted(tags.items())) or "no tags",
-        )
+        "really belongs to this cluster." % (kind, name, tag_text(missing), tag_text(tags))
     )
 
 
 # --- errors -----------------------------------------------------------------------------------
+
+
+def error_code(exc):
+    """The AWS error code of a ClientError (or of the cause of an AwsModuleError), else None."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return response.get("Error", {}).get("Code")
+    cause = getattr(exc, "cause", None)
+    return error_code(cause) if cause is not None else None
 
 
 def error_cause(exc):
@@ -101,18 +141,8 @@ def error_cause(exc):
     response = getattr(exc, "response", None)
     if isinstance(response, dict) and "Error" in response:
         err = response["Error"]
-        code = err.get("Code", "")
-        message = err.get("Message", "")
-        return ("%s: %s" % (code, message)).strip(": ") or str(exc)
+        return ("%s: %s" % (err.get("Code", ""), err.get("Message", ""))).strip(": ") or str(exc)
     return str(exc)
-
-
-def error_code(exc):
-    """The AWS error code of a ClientError, else None."""
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return response.get("Error", {}).get("Code")
-    return None
 
 
 def failure_message(action, kind, name, cause, scope=None, hint=None):
@@ -126,7 +156,23 @@ def failure_message(action, kind, name, cause, scope=None, hint=None):
     return msg
 
 
-# --- configuration values ---------------------------------------------------------------------
+# --- results ----------------------------------------------------------------------------------
+
+
+def snake(resource, keep=("tags", "Tags")):
+    """An API object with snake_case keys (amazon.aws/ansible camel_dict_to_snake_dict).
+
+    Top-level None values are left out; the values under the keys in ``keep`` (tags, labels) are not
+    converted. None or {} gives {}.
+    """
+    if not resource:
+        return {}
+    return camel_dict_to_snake_dict(
+        dict((k, v) for k, v in resource.items() if v is not None), ignore_list=list(keep)
+    )
+
+
+# --- add-on configuration values --------------------------------------------------------------
 
 
 def parse_configuration(value):
@@ -168,83 +214,3 @@ def configuration_text(value):
 def same_configuration(current, desired):
     """True when two configuration values mean the same data (JSON vs YAML vs dict)."""
     return parse_configuration(current) == parse_configuration(desired)
-
-
-# --- waiting ----------------------------------------------------------------------------------
-
-
-def max_attempts(timeout, delay):
-    """Attempts a botocore waiter needs so that ``attempts * delay`` covers ``timeout`` seconds."""
-    delay = max(1, int(delay))
-    return max(1, int(math.ceil(float(max(0, timeout)) / delay)))
-
-
-def run_waiter(client, waiter_name, timeout, delay, describe=None, **params):
-    """Run botocore waiter ``waiter_name`` with MaxAttempts derived from ``timeout``.
-
-    Returns the elapsed seconds. On failure or timeout raises :class:`AwsModuleError` whose
-    message names the waiter, the elapsed time and the last status observed (``describe`` is an
-    optional callable returning a short status text, called once after a failure).
-    """
-    start = time.monotonic()
-    waiter = client.get_waiter(waiter_name)
-    config = {"Delay": max(1, int(delay)), "MaxAttempts": max_attempts(timeout, delay)}
-    try:
-        waiter.wait(WaiterConfig=config, **params)
-    except botocore.exceptions.WaiterError as exc:
-        elapsed = time.monotonic() - start
-        last = exc.last_response or {}
-        observed = ""
-        if describe is not None:
-            try:
-                observed = describe()
-            except Exception as inner:  # pylint: disable=broad-except
-                observed = "could not read the last status: %s" % error_cause(inner)
-        if not observed:
-            observed = error_cause_from_response(last)
-        reason = "timed out" if "Max attempts exceeded" in str(exc) else "stopped (terminal state)"
-        raise AwsModuleError(
-            "Waiter %s %s after %.0fs (timeout %ss); last observed: %s"
-            % (waiter_name, reason, elapsed, timeout, observed or "nothing"),
-            cause=exc,
-        )
-    return time.monotonic() - start
-
-
-def error_cause_from_response(response):
-    if not isinstance(response, dict):
-        return ""
-    if "Error" in response:
-        return "%s: %s" % (response["Error"].get("Code", ""), response["Error"].get("Message", ""))
-    for key in ("addon", "cluster", "nodegroup"):
-        obj = response.get(key)
-        if isinstance(obj, dict):
-            text = "status %s" % obj.get("status")
-            issues = (obj.get("health") or {}).get("issues") or []
-            if issues:
-                text += "; issues: " + "; ".join(
-                    "%s %s" % (i.get("code", ""), i.get("message", "")) for i in issues
-                )
-            return text
-    return ""
-
-
-def finish(module, operation, on_failure=None):
-    """Run ``operation()`` and end the module with its result.
-
-    An AwsModuleError ends it with ``fail_json`` (message, traceback and the partial result the
-    error carries, updated with ``on_failure()`` when given); ``diff`` is returned only in diff mode.
-    """
-    try:
-        result = operation()
-    except AwsModuleError as exc:
-        result = dict(exc.result)
-        if on_failure is not None:
-            result.update(on_failure())
-        if not module._diff:
-            result.pop("diff", None)
-        module.fail_json(msg=exc.msg, exception=traceback.format_exc(), **result)
-        return
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)

@@ -217,9 +217,3 @@ def diff_view(nodegroup):
         update_config=nodegroup.get("updateConfig"),
         tags=dict(nodegroup.get("tags") or {}),
     )
-
-
-def missing_tags(tags, required):
-    """The key/values of ``required`` that ``tags`` do not carry (values compared as strings)."""
-    tags = tags or {}
-    return dict((k, str(v)) for k, v in (required or {}).items() if tags.get(k) != str(v))

@@ -8,13 +8,12 @@ import datetime
 import json
 
 import boto3
-import botocore.waiter
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from botocore.stub import Stubber
 
-from ansible_collections.eks_llm.inference.plugins.module_utils.aws import common
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws import common, resource
 from ansible_collections.eks_llm.inference.plugins.modules import eks_addon
+from tests.unit.plugins.modules import aws_stubs
 
 CLUSTER = "eks-llm"
 ARN = "arn:aws:eks:us-west-2:123456789012:addon/eks-llm/vpc-cni/00000000-0000-0000-0000-000000000000"
@@ -46,9 +45,7 @@ def not_found(stub, method="describe_addon", **params):
                           http_status_code=404, expected_params=params or None)
 
 
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr(botocore.waiter.time, "sleep", lambda s: None)
+clock = pytest.fixture(autouse=True)(aws_stubs.fake_clock)
 
 
 @pytest.fixture()
@@ -69,6 +66,11 @@ def params(**over):
 DESCRIBE = {"clusterName": CLUSTER, "addonName": "vpc-cni"}
 
 
+def run(client, p, check_mode=False):
+    """The module's reconcile step over the client wrapped as the module wraps it (retries on throttling)."""
+    return eks_addon.Addon(dict(eks=resource.retrying(client)), p, check_mode).run()
+
+
 def test_create_waits_until_active(client):
     with Stubber(client) as stub:
         not_found(stub, **DESCRIBE)
@@ -80,14 +82,13 @@ def test_create_waits_until_active(client):
         stub.add_response("describe_addon", {"addon": addon(status="CREATING")}, DESCRIBE)  # waiter poll 1
         stub.add_response("describe_addon", {"addon": addon()}, DESCRIBE)  # waiter poll 2
         stub.add_response("describe_addon", {"addon": addon(config='{"env":{"ENABLE_PREFIX_DELEGATION":"true"}}')}, DESCRIBE)
-        result = eks_addon.ensure_present(
-            client, params(configuration_values={"env": {"ENABLE_PREFIX_DELEGATION": "true"}}), check_mode=False
+        result = run(client, params(configuration_values={"env": {"ENABLE_PREFIX_DELEGATION": "true"}})
         )
         stub.assert_no_pending_responses()
     assert result["changed"] is True
     assert result["addon"]["status"] == "ACTIVE"
     assert result["addon"]["tags"] == OWNER
-    assert "duration" in result
+    assert result["wait"] == {"elapsed_s": 5, "last_status": "ACTIVE"}  # polls at 0 s (CREATING) and 5 s
     assert result["diff"]["before"] == {}
 
 
@@ -95,8 +96,7 @@ def test_existing_identical_addon_is_a_no_op(client):
     with Stubber(client) as stub:
         stub.add_response("describe_addon", {"addon": addon(config="env:\n  ENABLE_PREFIX_DELEGATION: 'true'\n")}, DESCRIBE)
         # Same meaning as the YAML text above: no UpdateAddon may be sent.
-        result = eks_addon.ensure_present(
-            client, params(configuration_values='{"env": {"ENABLE_PREFIX_DELEGATION": "true"}}'), check_mode=False
+        result = run(client, params(configuration_values='{"env": {"ENABLE_PREFIX_DELEGATION": "true"}}')
         )
         stub.assert_no_pending_responses()
     assert result["changed"] is False
@@ -117,8 +117,7 @@ def test_update_version_config_role_and_tags(client):
         stub.add_response("describe_addon", {"addon": addon(status="UPDATING")}, DESCRIBE)
         stub.add_response("describe_addon", {"addon": addon()}, DESCRIBE)
         stub.add_response("describe_addon", {"addon": addon(config='{"a":1}', role=role)}, DESCRIBE)
-        result = eks_addon.ensure_present(
-            client, params(configuration_values={"a": 1}, service_account_role_arn=role), check_mode=False
+        result = run(client, params(configuration_values={"a": 1}, service_account_role_arn=role)
         )
         stub.assert_no_pending_responses()
     assert result["changed"] is True
@@ -132,18 +131,18 @@ def test_check_mode_makes_no_mutating_call(client):
     with Stubber(client) as stub:
         stub.add_response("describe_addon", {"addon": addon(version="v1.18.0-eksbuild.1")}, DESCRIBE)
         # Only the read is stubbed: any UpdateAddon/TagResource would raise.
-        result = eks_addon.ensure_present(client, params(), check_mode=True)
+        result = run(client, params(), check_mode=True)
         stub.assert_no_pending_responses()
     assert result["changed"] is True
     assert result["changes"] == ["addon_version: v1.18.0-eksbuild.1 -> v1.19.2-eksbuild.1"]
     assert result["addon"]["addon_version"] == "v1.19.2-eksbuild.1"
-    assert "duration" not in result
+    assert "wait" not in result
 
 
 def test_check_mode_create_reports_intended_addon(client):
     with Stubber(client) as stub:
         not_found(stub, **DESCRIBE)
-        result = eks_addon.ensure_present(client, params(), check_mode=True)
+        result = run(client, params(), check_mode=True)
         stub.assert_no_pending_responses()
     assert result["changed"] is True
     assert result["changes"] == ["create add-on vpc-cni"]
@@ -167,9 +166,11 @@ def test_latest_and_default_versions_are_resolved(client):
         for _attempt in range(2):
             stub.add_response("describe_cluster", cluster, {"name": CLUSTER})
             stub.add_response("describe_addon_versions", versions, {"addonName": "vpc-cni", "kubernetesVersion": "1.33"})
-        assert eks_addon.resolve_version(client, CLUSTER, "vpc-cni", "latest") == "v1.19.10-eksbuild.1"
-        assert eks_addon.resolve_version(client, CLUSTER, "vpc-cni", "default") == "v1.18.3-eksbuild.2"
-    assert eks_addon.resolve_version(client, CLUSTER, "vpc-cni", "v1.2.3") == "v1.2.3"
+        addon = eks_addon.Addon(dict(eks=resource.retrying(client)), params(), False)
+        assert addon.resolve_version("latest") == "v1.19.10-eksbuild.1"
+        assert addon.resolve_version("default") == "v1.18.3-eksbuild.2"
+        stub.assert_no_pending_responses()
+    assert addon.resolve_version("v1.2.3") == "v1.2.3"
 
 
 def test_delete_waits_until_gone(client):
@@ -178,7 +179,7 @@ def test_delete_waits_until_gone(client):
         stub.add_response("delete_addon", {"addon": addon(status="DELETING")}, dict(DESCRIBE, preserve=False))
         stub.add_response("describe_addon", {"addon": addon(status="DELETING")}, DESCRIBE)
         not_found(stub, **DESCRIBE)
-        result = eks_addon.ensure_absent(client, params(state="absent"), check_mode=False)
+        result = run(client, params(state="absent"))
         stub.assert_no_pending_responses()
     assert result["changed"] is True
     assert result["changes"] == ["delete add-on vpc-cni"]
@@ -187,7 +188,7 @@ def test_delete_waits_until_gone(client):
 def test_delete_missing_addon_is_a_no_op(client):
     with Stubber(client) as stub:
         not_found(stub, **DESCRIBE)
-        result = eks_addon.ensure_absent(client, params(state="absent"), check_mode=False)
+        result = run(client, params(state="absent"))
     assert result["changed"] is False
 
 
@@ -197,7 +198,7 @@ def test_create_error_names_addon_cluster_and_cause(client):
         stub.add_client_error("create_addon", service_error_code="InvalidParameterException",
                               service_message="Addon version v9 is not supported", http_status_code=400)
         with pytest.raises(common.AwsModuleError) as err:
-            eks_addon.ensure_present(client, params(addon_version="v9"), check_mode=False)
+            run(client, params(addon_version="v9"))
     assert err.value.msg == (
         "Failed to create add-on vpc-cni on cluster eks-llm: InvalidParameterException: Addon version v9 is not supported"
     )
@@ -209,83 +210,68 @@ def test_degraded_addon_fails_the_wait_with_health_issues(client):
         not_found(stub, **DESCRIBE)
         stub.add_response("create_addon", {"addon": addon(status="CREATING")}, None)
         stub.add_response("describe_addon", {"addon": addon(status="DEGRADED", issues=issue)}, DESCRIBE)
-        stub.add_response("describe_addon", {"addon": addon(status="DEGRADED", issues=issue)}, DESCRIBE)
         with pytest.raises(common.AwsModuleError) as err:
-            eks_addon.ensure_present(client, params(), check_mode=False)
+            run(client, params())
+        stub.assert_no_pending_responses()
     assert "vpc-cni" in err.value.msg and "cluster eks-llm" in err.value.msg
     assert "DEGRADED" in err.value.msg and "0 ready replicas" in err.value.msg
+    assert err.value.result["wait"]["last_status"].startswith("DEGRADED")
 
 
-def test_wait_timeout_sets_max_attempts(client):
+def test_wait_timeout_bounds_the_polls(client, clock):
     with Stubber(client) as stub:
         not_found(stub, **DESCRIBE)
         stub.add_response("create_addon", {"addon": addon(status="CREATING")}, None)
-        for _attempt in range(3):  # wait_timeout 15 / wait_sleep 5 = 3 attempts, then a timeout
+        for _attempt in range(4):  # wait_timeout 15 / wait_sleep 5: polls at 0, 5, 10 and 15 s, then a timeout
             stub.add_response("describe_addon", {"addon": addon(status="CREATING")}, DESCRIBE)
-        stub.add_response("describe_addon", {"addon": addon(status="CREATING")}, DESCRIBE)  # last-status read
         with pytest.raises(common.AwsModuleError) as err:
-            eks_addon.ensure_present(client, params(wait_timeout=15, wait_sleep=5), check_mode=False)
+            run(client, params(wait_timeout=15, wait_sleep=5))
         stub.assert_no_pending_responses()
-    assert "timed out" in err.value.msg and "status CREATING" in err.value.msg
+    assert "timed out after 15 s" in err.value.msg and "last status: CREATING" in err.value.msg
+    assert clock.now == 15
 
 
-@pytest.mark.parametrize("timeout, delay, attempts", [(1200, 10, 120), (15, 5, 3), (16, 5, 4), (0, 10, 1), (5, 0, 5)])
-def test_max_attempts_covers_the_timeout(timeout, delay, attempts):
-    assert common.max_attempts(timeout, delay) == attempts
+def test_throttled_calls_are_retried_until_the_module_succeeds(client, clock, monkeypatch):
+    """Through main(): the client factory wraps the EKS client with the retrying backoff."""
+    with Stubber(client) as stub:
+        for code in ("TooManyRequestsException", "ThrottlingException", "Throttling"):
+            stub.add_client_error("describe_addon", service_error_code=code, service_message="Rate exceeded",
+                                  http_status_code=429, expected_params=DESCRIBE)
+        stub.add_response("describe_addon", {"addon": addon()}, DESCRIBE)
+        result = run_main(monkeypatch, dict(eks=client), dict(cluster_name=CLUSTER, name="vpc-cni", tags=OWNER), aws_stubs.ExitJson)
+        stub.assert_no_pending_responses()
+    assert result["changed"] is False and result["addon"]["status"] == "ACTIVE"
+    assert len(clock.sleeps) == 3
 
 
-@pytest.mark.parametrize("current, desired, purge, to_set, to_remove", [
-    ({"a": "1"}, {"a": "1"}, True, {}, []),
-    ({"a": "1", "b": "2"}, {"a": "1"}, True, {}, ["b"]),
-    ({"a": "1", "b": "2"}, {"a": "1"}, False, {}, []),
-    ({"a": "1", "aws:x": "y"}, {}, True, {}, ["a"]),
-    ({}, {"n": 3}, True, {"n": "3"}, []),
-    ({"a": "1"}, None, True, {}, []),
-])
-def test_compare_tags(current, desired, purge, to_set, to_remove):
-    assert common.compare_tags(current, desired, purge) == (to_set, to_remove)
+def test_a_non_throttling_error_fails_at_once_with_its_code(client, clock, monkeypatch):
+    with Stubber(client) as stub:
+        stub.add_client_error("describe_addon", service_error_code="AccessDeniedException",
+                              service_message="not authorized: eks:DescribeAddon", http_status_code=403)
+        result = run_main(monkeypatch, dict(eks=client), dict(cluster_name=CLUSTER, name="vpc-cni"), aws_stubs.FailJson)
+        stub.assert_no_pending_responses()
+    assert result["msg"] == (
+        "Failed to describe add-on vpc-cni on cluster eks-llm: AccessDeniedException: not authorized: eks:DescribeAddon"
+    )
+    assert clock.sleeps == []
 
 
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
+def run_main(monkeypatch, clients, args, ending):
+    """main() with ``args`` over the stubbed clients, through the module's own client factory."""
+    return aws_stubs.run_main(monkeypatch, eks_addon, clients, dict(args, region="us-west-2"), ending)
 
 
 def test_module_entry_point_uses_the_eks_client_and_reports(client, monkeypatch):
-    from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, **kwargs):
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(AnsibleAWSModule, "exit_json", exit_json)
-    monkeypatch.setattr(AnsibleAWSModule, "fail_json", fail_json)
-    monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, **kw: client)
     with Stubber(client) as stub:
         not_found(stub, **DESCRIBE)
         stub.add_client_error("create_addon", service_error_code="ResourceNotFoundException",
                               service_message="No cluster found for name: eks-llm.", http_status_code=404)
-        args = dict(cluster_name=CLUSTER, name="vpc-cni", region="us-west-2", wait=False)
-        with patch_module_args(args):
-            with pytest.raises(FailJson) as err:
-                eks_addon.main()
-    assert err.value.args[0]["msg"].startswith("Failed to create add-on vpc-cni on cluster eks-llm: ResourceNotFoundException")
-    assert "diff" not in err.value.args[0]
+        result = run_main(monkeypatch, dict(eks=client), dict(cluster_name=CLUSTER, name="vpc-cni", wait=False), aws_stubs.FailJson)
+    assert result["msg"].startswith("Failed to create add-on vpc-cni on cluster eks-llm: ResourceNotFoundException")
+    assert "diff" not in result
 
 
 def test_argument_spec_rejects_unknown_resolve_conflicts(monkeypatch):
-    from ansible.module_utils.basic import AnsibleModule
-
-    def fail_json(self, **kwargs):
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(AnsibleModule, "fail_json", fail_json)
-    with patch_module_args(dict(cluster_name=CLUSTER, name="x", resolve_conflicts="MERGE")):
-        with pytest.raises(FailJson) as err:
-            eks_addon.main()
-    assert "resolve_conflicts" in json.dumps(err.value.args[0])
+    result = aws_stubs.run_main(monkeypatch, eks_addon, {}, dict(cluster_name=CLUSTER, name="x", resolve_conflicts="MERGE"),
+                                aws_stubs.FailJson)
+    assert "resolve_conflicts" in json.dumps(result)

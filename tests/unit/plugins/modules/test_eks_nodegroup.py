@@ -12,15 +12,13 @@ import datetime
 import json
 
 import boto3
-import botocore.waiter
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
-from ansible_collections.eks_llm.inference.plugins.module_utils.aws import common
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws import common, resource
 from ansible_collections.eks_llm.inference.plugins.module_utils.aws.launch_template import efa_launch_template_data
 from ansible_collections.eks_llm.inference.plugins.modules import eks_nodegroup
+from tests.unit.plugins.modules import aws_stubs
 
 CLUSTER = "trtllm-inference-cluster"
 NAME = "efa"
@@ -37,9 +35,7 @@ SGS = ["sg-0aaa", "sg-0bbb"]
 PLACEMENT = {"GroupName": PG}
 
 
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr(botocore.waiter.time, "sleep", lambda s: None)
+clock = pytest.fixture(autouse=True)(aws_stubs.fake_clock)
 
 
 def raw_client(service):
@@ -57,8 +53,8 @@ def ec2():
 
 
 def wrapped(client):
-    """The retry wrapper AnsibleAWSModule.client(retry_decorator=...) returns."""
-    return RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(retries=1))
+    """The retry wrapper AnsibleAWSModule.client(retry_decorator=...) returns in main()."""
+    return resource.retrying(client)
 
 
 def data(placement=True):
@@ -102,8 +98,7 @@ def params(**over):
 
 
 def run(eks, ec2, p, check_mode=False):
-    manager = eks_nodegroup.NodegroupManager(wrapped(eks), wrapped(ec2), p, check_mode, region="us-east-1")
-    return manager.present() if p["state"] == "present" else manager.absent()
+    return eks_nodegroup.Nodegroup(dict(eks=wrapped(eks), ec2=wrapped(ec2)), p, check_mode, region="us-east-1").run()
 
 
 def lt_not_found(stub):
@@ -315,28 +310,6 @@ def test_absent_deletes_the_group_then_its_owned_launch_template(eks, ec2):
     assert result["actions"] == ["delete", "delete_launch_template"]
 
 
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-@pytest.fixture()
-def module_calls(monkeypatch):
-    from ansible.module_utils.basic import AnsibleModule
-
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, **kwargs):
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(AnsibleModule, "fail_json", fail_json)
-
-
 @pytest.mark.parametrize(
     "args, text",
     [
@@ -347,27 +320,54 @@ def module_calls(monkeypatch):
         (dict(state="absent", launch_template=dict(version="1")), "id, name"),
     ],
 )
-def test_argument_spec_guards(module_calls, args, text):
-    args = dict(args, cluster_name=CLUSTER, name=NAME, region="us-east-1")
-    with patch_module_args(args):
-        with pytest.raises(FailJson) as err:
-            eks_nodegroup.main()
-    assert text in err.value.args[0]["msg"]
+def test_argument_spec_guards(monkeypatch, args, text):
+    assert text in run_main(monkeypatch, {}, args, aws_stubs.FailJson)["msg"]
 
 
-def test_entry_point_reports_aws_failures(module_calls, monkeypatch, eks, ec2):
-    from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+def run_main(monkeypatch, clients, args, ending):
+    """main() with ``args`` over the stubbed clients, through the module's own client factory."""
+    return aws_stubs.run_main(monkeypatch, eks_nodegroup, clients, dict(args, cluster_name=CLUSTER, name=NAME, region="us-east-1"), ending)
 
-    clients = dict(eks=eks, ec2=ec2)
-    monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, **kw: wrapped(clients[service]))
+
+def test_entry_point_reports_aws_failures(monkeypatch, eks, ec2, clock):
     with Stubber(eks) as eks_stub:
         eks_stub.add_client_error("describe_nodegroup", service_error_code="AccessDeniedException",
                                   service_message="not authorized: eks:DescribeNodegroup", http_status_code=403)
-        with patch_module_args(dict(cluster_name=CLUSTER, name=NAME, region="us-east-1", state="absent")):
-            with pytest.raises(FailJson) as err:
-                eks_nodegroup.main()
-    assert err.value.args[0]["msg"] == (
+        result = run_main(monkeypatch, dict(eks=eks, ec2=ec2), dict(state="absent"), aws_stubs.FailJson)
+        eks_stub.assert_no_pending_responses()
+    assert result["msg"] == (
         "Failed to describe node group efa on cluster %s: AccessDeniedException: not authorized: eks:DescribeNodegroup"
         % CLUSTER
     )
-    assert "duration" in err.value.args[0]
+    assert result["actions"] == [] and result["changed"] is False
+    assert clock.sleeps == []  # not a throttling error: no retry
+
+
+def test_throttled_calls_are_retried_until_the_module_succeeds(monkeypatch, eks, ec2, clock):
+    with Stubber(eks) as eks_stub, Stubber(ec2) as ec2_stub:
+        for code in ("ThrottlingException", "TooManyRequestsException", "Throttling", "RequestLimitExceeded"):
+            eks_stub.add_client_error("describe_nodegroup", service_error_code=code, service_message="Rate exceeded",
+                                      http_status_code=429, expected_params=DESCRIBE)
+        eks_stub.add_response("describe_nodegroup", {"nodegroup": nodegroup(tags={"team": "other"})}, DESCRIBE)
+        result = run_main(monkeypatch, dict(eks=eks, ec2=ec2), dict(state="absent", required_tags=OWNER), aws_stubs.ExitJson)
+        eks_stub.assert_no_pending_responses()
+        ec2_stub.assert_no_pending_responses()
+    assert result["changed"] is False and result["skipped_reason"].startswith("node group efa lacks the tags")
+    assert len(clock.sleeps) == 4
+
+
+def test_wait_reports_elapsed_seconds_and_a_throttled_poll_does_not_end_it(eks, ec2, clock):
+    with Stubber(eks) as eks_stub, Stubber(ec2):
+        eks_stub.add_response("describe_nodegroup", {"nodegroup": nodegroup()}, DESCRIBE)
+        eks_stub.add_response("delete_nodegroup", {"nodegroup": nodegroup(status="DELETING")}, DESCRIBE)
+        eks_stub.add_response("describe_nodegroup", {"nodegroup": nodegroup(status="DELETING")}, DESCRIBE)  # poll at 0 s
+        for _attempt in range(10):  # poll at 5 s: throttled through all the retries
+            eks_stub.add_client_error("describe_nodegroup", service_error_code="TooManyRequestsException",
+                                      service_message="Rate exceeded", http_status_code=429, expected_params=DESCRIBE)
+        ng_not_found(eks_stub)  # next poll: gone
+        # the retries' backoff (at most 3 + 6 + 12 + 24 + 48 + 4 * 60 s) stays within the wait_timeout
+        result = run(eks, ec2, params(state="absent", launch_template=None, wait_timeout=3600))
+        eks_stub.assert_no_pending_responses()
+    assert result["changed"] is True
+    assert result["wait"]["last_status"] == "gone"
+    assert result["wait"]["elapsed_s"] == round(clock.now, 1) > 10
