@@ -104,8 +104,8 @@ import yaml
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.eks_llm.inference.plugins.module_utils import eks_token
+from ansible_collections.eks_llm.inference.plugins.module_utils.aws.resource import retry_decorator
 
 
 def _read(path):
@@ -143,7 +143,7 @@ def _desired(module, cluster):
 
 def ensure_present(module):
     path = module.params["path"]
-    client = module.client("eks", retry_decorator=AWSRetry.jittered_backoff(retries=10))
+    client = module.client("eks", retry_decorator=retry_decorator())
     name = module.params["cluster_name"]
     try:
         cluster = client.describe_cluster(aws_retry=True, name=name)["cluster"]
