@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Accelerator node groups: validation, normalisation and reconciliation decisions.
 
-Pure Python (no Ansible, no boto3 calls): the role ``gpu_nodegroup`` calls :func:`plan` through the
-module ``eks_llm.inference.node_group_plan`` before any AWS call. The module
+Pure Python (no Ansible, no boto3 calls): the role ``gpu_nodegroup`` calls :func:`plan` and the role
+``vpc_eks`` calls :func:`core_plan` through the module ``eks_llm.inference.node_group_plan`` before any
+AWS call. The module
 ``eks_llm.inference.eks_nodegroup`` takes its AMI and capacity type choices from here; its
 reconciliation decisions live in ``module_utils/aws/nodegroup.py``. Every rule below quotes the AWS /
 Kubernetes source it encodes.
@@ -17,7 +18,6 @@ __metaclass__ = type
 import re
 
 from ansible_collections.eks_llm.inference.plugins.module_utils import instance_types
-from ansible_collections.eks_llm.inference.plugins.module_utils.aws.launch_template import efa_network_interfaces
 
 # EKS API enums (botocore eks/2017-11-01 service model: AMITypes, CapacityTypes, TaintEffect).
 EKS_AMI_TYPES = (
@@ -90,7 +90,8 @@ MAX_TAINTS = 50
 
 MODES = ("managed", "karpenter")
 
-DEFAULT_DISK_SIZE = 100  # GiB; scenarios.md: seed 000 §gpu_nodegroup (root volume gp3 100 GiB)
+DEFAULT_DISK_SIZE = 100  # GiB; the roles' documented default of disk_size
+DEFAULT_CORE_NAME = "core"
 
 
 class NodeGroupError(ValueError):
@@ -153,6 +154,39 @@ def _as_int(value):
         return None
 
 
+def _check_sizes(where, group, errors):
+    """min_size/max_size/desired_size as EKS scalingConfig accepts them; problems go to ``errors``."""
+    sizes = {}
+    for field in ("min_size", "max_size", "desired_size"):
+        value = _as_int(group.get(field))
+        if value is None or value < 0:
+            errors.append("%s.%s must be an integer >= 0, got %r" % (where, field, group.get(field)))
+        sizes[field] = value
+    if None not in sizes.values():
+        if sizes["max_size"] < 1:
+            errors.append(
+                "%s.max_size must be >= 1 (EKS scalingConfig.maxSize minimum), got %d" % (where, sizes["max_size"])
+            )
+        if sizes["min_size"] > sizes["max_size"]:
+            errors.append(
+                "%s.min_size (%d) must not be greater than max_size (%d)"
+                % (where, sizes["min_size"], sizes["max_size"])
+            )
+        elif not sizes["min_size"] <= sizes["desired_size"] <= sizes["max_size"]:
+            errors.append(
+                "%s.desired_size (%d) must be within [min_size, max_size] = [%d, %d]"
+                % (where, sizes["desired_size"], sizes["min_size"], sizes["max_size"])
+            )
+    return sizes
+
+
+def _check_disk_size(where, group, errors):
+    disk_size = _as_int(group.get("disk_size", DEFAULT_DISK_SIZE))
+    if disk_size is None or disk_size < 1:
+        errors.append("%s.disk_size must be an integer number of GiB >= 1, got %r" % (where, group.get("disk_size")))
+    return disk_size
+
+
 def _validate_group(index, group, version, var, errors):
     """Validate one node group; append messages to ``errors``; return the normalised group or None."""
     if not isinstance(group, dict):
@@ -176,31 +210,9 @@ def _validate_group(index, group, version, var, errors):
             % (where, instance_type, ", ".join(instance_types.known_instance_types()))
         )
 
-    sizes = {}
-    for field in ("min_size", "max_size", "desired_size"):
-        value = _as_int(group.get(field))
-        if value is None or value < 0:
-            errors.append("%s.%s must be an integer >= 0, got %r" % (where, field, group.get(field)))
-        sizes[field] = value
-    if None not in sizes.values():
-        if sizes["max_size"] < 1:
-            errors.append(
-                "%s.max_size must be >= 1 (EKS scalingConfig.maxSize minimum), got %d" % (where, sizes["max_size"])
-            )
-        if sizes["min_size"] > sizes["max_size"]:
-            errors.append(
-                "%s.min_size (%d) must not be greater than max_size (%d)"
-                % (where, sizes["min_size"], sizes["max_size"])
-            )
-        elif not sizes["min_size"] <= sizes["desired_size"] <= sizes["max_size"]:
-            errors.append(
-                "%s.desired_size (%d) must be within [min_size, max_size] = [%d, %d]"
-                % (where, sizes["desired_size"], sizes["min_size"], sizes["max_size"])
-            )
+    sizes = _check_sizes(where, group, errors)
 
-    disk_size = _as_int(group.get("disk_size", DEFAULT_DISK_SIZE))
-    if disk_size is None or disk_size < 1:
-        errors.append("%s.disk_size must be an integer number of GiB >= 1, got %r" % (where, group.get("disk_size")))
+    disk_size = _check_disk_size(where, group, errors)
 
     capacity_type = group.get("capacity_type") or "ON_DEMAND"
     if capacity_type not in CAPACITY_TYPES:
@@ -325,13 +337,23 @@ def _validate_group(index, group, version, var, errors):
     )
 
 
-def plan(cluster_name, region, kubernetes_version, node_groups, mode="managed", var="gpu_nodegroup_node_groups"):
+def plan(
+    cluster_name,
+    region,
+    kubernetes_version,
+    node_groups,
+    mode="managed",
+    var="gpu_nodegroup_node_groups",
+    gpu_node_selector=None,
+    selector_var="gpu_nodegroup_gpu_node_selector",
+):
     """Validate the whole input and return the normalised plan.
 
     Raises :class:`NodeGroupError` listing every problem (each message names the variable and what is
     allowed). Returns ``dict(cluster_name, region, kubernetes_version, mode, node_groups, efa_groups,
     gpu_groups)`` where each node group carries its derived ``ami_type``, ``efa_interfaces`` and
-    ``eks_taints`` (EKS API spelling).
+    ``eks_taints`` (EKS API spelling). With ``gpu_node_selector`` (the labels the NVIDIA device plugin
+    selects), every NVIDIA group must carry those labels, or the plugin would never run on its nodes.
     """
     errors = []
     if not cluster_name or not str(cluster_name).strip():
@@ -370,14 +392,21 @@ def plan(cluster_name, region, kubernetes_version, node_groups, mode="managed", 
                 seen[name] = index
         if item:
             normalized.append(item)
+    selector = dict((str(k), str(v)) for k, v in (gpu_node_selector or {}).items())
+    for item in normalized:
+        missing = dict((k, v) for k, v in selector.items() if item["labels"].get(k) != v)
+        if item["accelerator_kind"] == "nvidia" and missing:
+            errors.append(
+                "%s entry %r (%s) lacks the labels %s of %s, so the NVIDIA device plugin would never run on its "
+                "nodes; add them to its labels or change %s"
+                % (var, item["name"], item["instance_type"], missing, selector_var, selector_var)
+            )
     if errors:
         raise NodeGroupError(errors)
     for item in normalized:
         # Names of the per-group EC2 objects (launch template, placement group) for EFA groups.
         item["launch_template_name"] = "%s-%s" % (cluster_name, item["name"]) if item["efa"] else ""
         item["placement_group_name"] = "%s-%s" % (cluster_name, item["name"]) if item["efa"] else ""
-        # Security groups are added by the caller once known.
-        item["efa_network_interfaces"] = efa_network_interfaces(item["efa_interfaces"], [])
     return dict(
         cluster_name=cluster_name,
         region=region,
@@ -387,3 +416,46 @@ def plan(cluster_name, region, kubernetes_version, node_groups, mode="managed", 
         efa_groups=[g["name"] for g in normalized if g["efa"]],
         gpu_groups=[g["name"] for g in normalized if g["accelerator_kind"] == "nvidia"],
     )
+
+
+def core_plan(group, var="vpc_eks_core_node_group"):
+    """Validate the core (non-accelerator) managed node group and fill in its optional keys.
+
+    ``group`` has ``name`` (default ``core``), ``instance_types`` (one or more, none with accelerators:
+    the core group gets EKS's standard AMI, which has no GPU or Neuron drivers), ``min_size``,
+    ``max_size``, ``desired_size`` and ``disk_size`` (GiB, default 100). Raises :class:`NodeGroupError`
+    listing every problem; returns the normalised dict.
+    """
+    errors = []
+    if not isinstance(group, dict):
+        raise NodeGroupError(["%s must be a dict, got %s" % (var, type(group).__name__)])
+    name = group.get("name") or DEFAULT_CORE_NAME
+    if not NODEGROUP_NAME.match(str(name)):
+        errors.append(
+            "%s.name %r must be 1-63 letters, digits, '-' or '_', starting with a letter or digit (EKS nodegroupName)"
+            % (var, name)
+        )
+    types = group.get("instance_types")
+    if not isinstance(types, list) or not types:
+        errors.append("%s.instance_types must be a non-empty list of instance types, got %r" % (var, types))
+        types = []
+    for instance_type in types:
+        try:
+            spec = instance_types.get(instance_type)
+        except instance_types.UnknownInstanceType:
+            errors.append(
+                "%s.instance_types: %r is not a known instance type; allowed: %s"
+                % (var, instance_type, ", ".join(instance_types.known_instance_types()))
+            )
+            continue
+        if spec["accelerator_kind"]:
+            errors.append(
+                "%s.instance_types: %s has %s accelerators; the core group runs EKS's standard AMI without their "
+                "drivers - put it in an accelerator node group (role gpu_nodegroup)"
+                % (var, instance_type, spec["accelerator_kind"])
+            )
+    sizes = _check_sizes(var, group, errors)
+    disk_size = _check_disk_size(var, group, errors)
+    if errors:
+        raise NodeGroupError(errors)
+    return dict(name=str(name), instance_types=list(types), disk_size=disk_size, **sizes)

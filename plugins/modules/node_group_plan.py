@@ -16,8 +16,11 @@ description:
   - Pure computation, no AWS call. Validates a list of accelerator node groups against the
     collection's instance-type table and the EKS API rules, and returns them normalised, with the
     derived EKS AMI type, the number of EFA interfaces and the taint effects in EKS API spelling.
+  - With O(core_node_group), validates the core (non-accelerator) node group instead and returns it
+    with its optional keys filled in.
   - Every problem is reported at once; each message names the variable and what is allowed.
-  - Used by the role C(eks_llm.inference.gpu_nodegroup) in its preflight, before any AWS call.
+  - Used by the roles C(eks_llm.inference.gpu_nodegroup) and C(eks_llm.inference.vpc_eks) in their
+    preflight, before any AWS call.
 options:
   cluster_name:
     description: EKS cluster name; must not be empty.
@@ -48,6 +51,22 @@ options:
     description: Name of the variable that holds O(node_groups), used in error messages.
     type: str
     default: gpu_nodegroup_node_groups
+  gpu_node_selector:
+    description:
+      - Labels the NVIDIA device plugin selects. Every node group with NVIDIA GPUs must carry them, or the
+        plugin would never run on its nodes. Empty skips the check.
+    type: dict
+    default: {}
+  core_node_group:
+    description:
+      - The core managed node group (C(name), C(instance_types), C(min_size), C(max_size), C(desired_size),
+        C(disk_size)). When given, only this group is validated and returned as RV(plan.core_node_group);
+        O(node_groups) and O(mode) are ignored.
+    type: dict
+  core_variable_name:
+    description: Name of the variable that holds O(core_node_group), used in error messages.
+    type: str
+    default: vpc_eks_core_node_group
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -82,6 +101,19 @@ EXAMPLES = r"""
             value: "true"
             effect: NoSchedule
   register: plan
+
+- name: Validate the core node group of vpc_eks
+  eks_llm.inference.node_group_plan:
+    cluster_name: eks-llm
+    region: us-west-2
+    kubernetes_version: "1.30"
+    core_node_group:
+      instance_types: [m6i.large]
+      min_size: 2
+      max_size: 2
+      desired_size: 2
+  register: core
+  # core.plan.core_node_group.name == 'core', .disk_size == 100
 """
 
 RETURN = r"""
@@ -117,11 +149,21 @@ plan:
       description: The mode.
       type: str
       sample: managed
+    core_node_group:
+      description: The validated core node group with C(name) and C(disk_size) filled in (only with O(core_node_group)).
+      type: dict
+      returned: when O(core_node_group) is given
+      sample: {name: core, instance_types: [m6i.large], min_size: 2, max_size: 2, desired_size: 2, disk_size: 100}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.eks_llm.inference.plugins.module_utils.node_groups import MODES, NodeGroupError, plan
+from ansible_collections.eks_llm.inference.plugins.module_utils.node_groups import (
+    MODES,
+    NodeGroupError,
+    core_plan,
+    plan,
+)
 
 
 def argument_spec():
@@ -132,6 +174,9 @@ def argument_spec():
         mode=dict(type="str", default="managed"),
         node_groups=dict(type="list", elements="raw", default=[]),
         variable_name=dict(type="str", default="gpu_nodegroup_node_groups"),
+        gpu_node_selector=dict(type="dict", default={}),
+        core_node_group=dict(type="dict"),
+        core_variable_name=dict(type="str", default="vpc_eks_core_node_group"),
     )
 
 
@@ -139,14 +184,18 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     try:
-        result = plan(
-            params["cluster_name"],
-            params["region"],
-            params["kubernetes_version"],
-            params["node_groups"],
-            mode=params["mode"],
-            var=params["variable_name"],
-        )
+        if params["core_node_group"] is not None:
+            result = dict(core_node_group=core_plan(params["core_node_group"], var=params["core_variable_name"]))
+        else:
+            result = plan(
+                params["cluster_name"],
+                params["region"],
+                params["kubernetes_version"],
+                params["node_groups"],
+                mode=params["mode"],
+                var=params["variable_name"],
+                gpu_node_selector=params["gpu_node_selector"],
+            )
     except NodeGroupError as exc:
         module.fail_json(
             msg="Invalid node-group input (%d problem(s)): %s" % (len(exc.errors), "; ".join(exc.errors)),

@@ -203,8 +203,9 @@ def test_scenario_000_lifecycle(secret_env, boto3_session):
         "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
     ])
     s3 = session.client("s3", region_name=region)
-    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["eks-llm-model-repository-test"]
-    assert tags_of(s3.get_bucket_tagging(Bucket="eks-llm-model-repository-test")["TagSet"])[OWNER_KEY] == cluster
+    (bucket,) = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    assert bucket.startswith("eks-llm-triton-")  # scenarios.md: seed 000 §triton_vllm - bucket prefix `<name>-triton-`
+    assert tags_of(s3.get_bucket_tagging(Bucket=bucket)["TagSet"])[OWNER_KEY] == cluster
     logs = session.client("logs", region_name=region)
     groups = logs.describe_log_groups()["logGroups"]
     # scenarios.md: seed 000 §logging - /aws/eks/<cluster>/workload, retention 1 day.

@@ -109,11 +109,10 @@ def test_efa_interfaces_follow_aws_rules(instance_type, interfaces):
     item = plan([dict(name="efa", instance_type=instance_type, min_size=0, max_size=2, desired_size=0, efa=True)])
     (group_plan,) = item["node_groups"]
     assert group_plan["efa_interfaces"] == interfaces
-    nics = group_plan["efa_network_interfaces"]
-    assert [n["NetworkCardIndex"] for n in nics] == list(range(interfaces))
-    assert [n["DeviceIndex"] for n in nics] == [0] + [1] * (interfaces - 1)
-    assert {n["InterfaceType"] for n in nics} == {"efa"}
+    # the interfaces themselves are built by the efa_launch_template_data filter (test_aws_launch_template.py)
+    assert "efa_network_interfaces" not in group_plan
     assert group_plan["launch_template_name"] == "eks-llm-efa"
+    assert group_plan["placement_group_name"] == "eks-llm-efa"
 
 
 # ---- one test per bad input -------------------------------------------------------------------------
@@ -251,3 +250,61 @@ def test_managed_mode_needs_a_node_group_and_karpenter_does_not():
     (error,) = errors_of([])
     assert error == "gpu_nodegroup_node_groups is empty; gpu_nodegroup_mode 'managed' needs at least one node group"
     assert plan([], mode="karpenter")["node_groups"] == []
+
+
+# ---- the device plugin's node selector ---------------------------------------------------------------
+
+
+def test_gpu_group_without_the_device_plugin_labels():
+    selector = {"nvidia.com/gpu.present": "true"}
+    assert ng.plan("eks-llm", "us-west-2", "1.30", [group()], gpu_node_selector=selector)["gpu_groups"] == ["gpu"]
+    with pytest.raises(ng.NodeGroupError) as info:
+        ng.plan("eks-llm", "us-west-2", "1.30", [group(labels={})], gpu_node_selector=selector)
+    (error,) = info.value.errors
+    assert "gpu_nodegroup_node_groups entry 'gpu' (g4dn.xlarge) lacks the labels" in error
+    assert "gpu_nodegroup_gpu_node_selector" in error
+
+
+def test_device_plugin_labels_are_not_required_on_non_gpu_groups():
+    cpu = dict(name="cpu", instance_type="m6i.large", min_size=1, max_size=1, desired_size=1)
+    result = ng.plan("eks-llm", "us-west-2", "1.30", [cpu], gpu_node_selector={"nvidia.com/gpu.present": "true"})
+    assert result["gpu_groups"] == []
+
+
+# ---- the core node group of vpc_eks ------------------------------------------------------------------
+
+CORE = dict(instance_types=["m6i.large"], min_size=2, max_size=2, desired_size=2)
+
+
+def core_errors(**changes):
+    with pytest.raises(ng.NodeGroupError) as info:
+        ng.core_plan(dict(CORE, **changes))
+    return info.value.errors
+
+
+def test_core_group_gets_its_name_and_disk_size_filled_in():
+    assert ng.core_plan(dict(CORE)) == dict(CORE, name="core", disk_size=100)
+    assert ng.core_plan(dict(CORE, name="system", disk_size=50))["disk_size"] == 50
+
+
+def test_core_group_size_rules():
+    (error,) = core_errors(min_size=3)
+    assert error == "vpc_eks_core_node_group.min_size (3) must not be greater than max_size (2)"
+    (error,) = core_errors(min_size=1, max_size=2, desired_size=5)
+    assert error == "vpc_eks_core_node_group.desired_size (5) must be within [min_size, max_size] = [1, 2]"
+    (error,) = core_errors(max_size=0, min_size=0, desired_size=0)
+    assert "max_size must be >= 1" in error
+
+
+def test_core_group_instance_types():
+    (error,) = core_errors(instance_types=["m9.huge"])
+    assert error.startswith("vpc_eks_core_node_group.instance_types: 'm9.huge' is not a known instance type; allowed: ")
+    assert "m6i.large" in error
+    (error,) = core_errors(instance_types=[])
+    assert error.startswith("vpc_eks_core_node_group.instance_types must be a non-empty list")
+    (error,) = core_errors(instance_types=["m6i.large", "g4dn.xlarge"])
+    assert "g4dn.xlarge has nvidia accelerators" in error
+
+
+def test_core_group_reports_every_problem_at_once():
+    assert len(core_errors(name="-bad", instance_types=["nope"], min_size=5, disk_size=0)) == 4

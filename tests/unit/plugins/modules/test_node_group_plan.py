@@ -77,3 +77,20 @@ def test_bad_input_fails_with_every_problem():
         "gpu_nodegroup_region is required (an AWS region such as us-west-2); got an empty value",
         "gpu_nodegroup_node_groups[0] (name 'efa-compute-ng-2').min_size (5) must not be greater than max_size (4)",
     ]
+
+
+def test_core_node_group_is_validated_alone():
+    args = dict(cluster_name="eks-llm", region="us-west-2", kubernetes_version="1.30",
+                core_node_group=dict(instance_types=["m6i.large"], min_size=1, max_size=3, desired_size=2))
+    with pytest.raises(ExitJson) as info:
+        run(args)
+    assert info.value.args[0]["plan"] == {
+        "core_node_group": dict(name="core", instance_types=["m6i.large"], min_size=1, max_size=3, desired_size=2,
+                                disk_size=100)
+    }
+    args["core_node_group"] = dict(args["core_node_group"], desired_size=9)
+    with pytest.raises(FailJson) as info:
+        run(args)
+    assert info.value.args[0]["errors"] == [
+        "vpc_eks_core_node_group.desired_size (9) must be within [min_size, max_size] = [1, 3]"
+    ]
