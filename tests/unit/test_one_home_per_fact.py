@@ -42,7 +42,13 @@ GENERIC = {
     "kube-system": "a Kubernetes namespace",
     "production": "a choice of benchmark_mode",
     "streaming": "a word",
+    # generic defaults of the roles that a seed happened to use as well (the scenario file still states them
+    # with their source, so a change of the role default does not change the scenario)
+    "10.0.0.0/16": "the vpc_eks role's generic VPC CIDR default",
+    "m6i.large": "the vpc_eks role's generic core node instance type",
 }
+# AWS-managed IAM policies and Kubernetes minor versions are names of things, not a seed's choices.
+GENERIC_PATTERNS = [re.compile(r"^arn:aws:iam::aws:policy/"), re.compile(r"^1\.\d\d$")]
 
 SKIP_KEYS = {"choices", "description", "short_description", "msg", "fail_msg", "success_msg"}
 
@@ -65,7 +71,7 @@ def _seed_values(path):
     # the scenario's own name is an identifier (role, playbook, label part-of), not a seed value
     data = {key: value for key, value in data.items() if key != "eks_llm_scenario"}
     for value in _leaves(data):
-        if "{{" in value or len(value) < 4 or value in GENERIC:
+        if "{{" in value or len(value) < 4 or value in GENERIC or any(p.match(value) for p in GENERIC_PATTERNS):
             continue
         values.add(value)
     return values

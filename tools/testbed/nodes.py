@@ -4,7 +4,7 @@ A node group is an item of ``gpu_nodegroup_node_groups`` or the ``vpc_eks_core_n
 (the roles' meta/argument_specs.yml say which keys each has; unknown keys are refused)::
 
     name: gpu
-    instance_type: g4dn.xlarge     # the core group has instance_types: [m6i.large] (the first is used)
+    instance_type: g6.xlarge       # the core group has instance_types: [m7i.large] (the first is used)
     min_size: 4
     max_size: 4
     desired_size: 4                # the number of fake nodes
