@@ -12,6 +12,7 @@ import sys
 import uuid
 
 import pytest
+import yaml
 
 from tests.integration.k8s_roles.conftest import REPO_ROOT
 
@@ -26,7 +27,6 @@ def _run(cmd, env, timeout=1800):
     return proc.returncode, proc.stdout + "\n" + proc.stderr
 
 
-@pytest.mark.molecule
 MOLECULE_SCENARIOS = sorted(
     name
     for name in os.listdir(os.path.join(REPO_ROOT, "molecule"))
@@ -34,6 +34,7 @@ MOLECULE_SCENARIOS = sorted(
 )
 
 
+@pytest.mark.molecule
 @pytest.mark.parametrize("scenario", MOLECULE_SCENARIOS)
 def test_molecule_scenario(scenario, role_env):
     token = "hf_mol_%s" % uuid.uuid4().hex
@@ -56,16 +57,25 @@ def test_secrets_never_printed_even_with_vvv(role_env, tmp_path):
     password = "graf_vvv_%s" % uuid.uuid4().hex
     env = dict(role_env, MOLECULE_FAKE_HF_TOKEN=token, MOLECULE_FAKE_GRAFANA_PASSWORD=password)
     outputs = []
+    with open(os.path.join(REPO_ROOT, "group_vars", "scenario_triton_vllm.yml"), encoding="utf-8") as handle:
+        scenario = yaml.safe_load(handle)
     try:
-        for playbook in ("molecule/monitoring/converge.yml", "molecule/triton_vllm/converge.yml"):
-            rc, output = _run(
-                [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", "-vvv", playbook], env
-            )
-            outputs.append(output)
-            assert rc == 0, output[-6000:]
+        for name in ("monitoring", "triton_vllm"):
+            # prepare creates what vpc_eks would (log group, model bucket) in moto; then the -vvv converge.
+            for playbook, verbosity in (("prepare.yml", []), ("converge.yml", ["-vvv"])):
+                rc, output = _run(
+                    [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local"]
+                    + verbosity
+                    + ["molecule/%s/%s" % (name, playbook)],
+                    env,
+                )
+                outputs.append(output)
+                assert rc == 0, output[-6000:]
         kubeconfig = env["EKS_LLM_TESTBED_KUBECONFIG"]
         # The secrets did reach the cluster ...
-        assert _secret_value(kubeconfig, "triton-server", "huggingface", "HUGGING_FACE_TOKEN") == token
+        assert (
+            _secret_value(kubeconfig, scenario["triton_vllm_namespace"], "huggingface", "HUGGING_FACE_TOKEN") == token
+        )
         assert _secret_value(kubeconfig, "monitoring", "grafana-admin", "admin-password") == password
         # ... and appear nowhere in the output, in clear or base64.
         text = "\n".join(outputs)

@@ -1,4 +1,5 @@
-"""Render the monitoring templates/values with the role defaults and compare them with seed 000 and the charts.
+"""Render the monitoring templates/values with the role defaults + the scenario file and compare them with seed 000
+and the charts.
 
 Expected values are literals from /work/shared/specs/scenarios.md (seed 000 §monitoring, §logging) and from the
 published chart defaults in /work/shared/charts, never from the role itself.
@@ -12,11 +13,15 @@ import pytest
 import yaml
 
 from tests.unit.roles.role_render import REPO_ROOT, RoleRenderer
+from tests.unit.roles.test_triton_vllm_templates import scenario_vars
 
 SHARED = os.path.join(os.path.dirname(REPO_ROOT), "shared")
 SCENARIOS_MD = os.path.join(SHARED, "specs", "scenarios.md")
 FAKE_PASSWORD = "grafana_unit_FAKE_pw_42"
-CALLER = {"arn": "arn:aws:iam::123456789012:user/unit", "account": "123456789012"}
+# What amazon.aws.cloudwatchlogs_log_group_info returns for the group vpc_eks created (DescribeLogGroups
+# appends ':*' to the ARN).
+LOG_GROUP_ARN = "arn:aws:logs:us-west-2:123456789012:log-group:/aws/eks/eks-llm/workload"
+LOG_GROUP_INFO = {"log_groups": [{"log_group_name": "/aws/eks/eks-llm/workload", "arn": LOG_GROUP_ARN + ":*"}]}
 
 SEED = {
     "series": 'nv_inference_queue_duration_us{namespace!="", pod!=""}',
@@ -34,7 +39,7 @@ SEED = {
 @pytest.fixture(scope="module")
 def role():
     return RoleRenderer(
-        "monitoring", {"monitoring_grafana_admin_password": FAKE_PASSWORD, "__monitoring_caller": CALLER}
+        "monitoring", scenario_vars(monitoring_grafana_admin_password=FAKE_PASSWORD, __monitoring_log_group=LOG_GROUP_INFO)
     )
 
 
@@ -74,14 +79,14 @@ def test_adapter_finds_the_kube_prometheus_stack_service(role):
 
 
 def test_adapter_metric_is_the_hpa_metric(role):
-    triton = RoleRenderer("triton_vllm", {"triton_vllm_hf_token": "x"})
+    triton = RoleRenderer("triton_vllm", scenario_vars(triton_vllm_hf_token="x"))
     names = [r["name"]["as"] for r in role.var("monitoring_prometheus_adapter_values")["rules"]["custom"]]
-    assert triton.var("triton_vllm_hpa")["metric_name"] in names
+    assert triton.var("triton_vllm_hpa_metric_name") in names
 
 
 def test_service_monitor_selects_the_triton_service(role):
     sm = role.template_yaml("servicemonitor_triton.yaml.j2")
-    triton = RoleRenderer("triton_vllm", {"triton_vllm_hf_token": "x"})
+    triton = RoleRenderer("triton_vllm", scenario_vars(triton_vllm_hf_token="x"))
     svc = triton.template_yaml("service.yaml.j2")
     assert sm["apiVersion"] == "monitoring.coreos.com/v1" and sm["kind"] == "ServiceMonitor"
     assert sm["metadata"]["name"] == "triton-server"
@@ -124,7 +129,7 @@ def test_fluent_bit_values_and_policy(role):
     assert values["cloudWatchLogs"]["autoCreateGroup"] is False
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in values["tolerations"]
     policy = json.loads(role.template_text("log_group_write_policy.json.j2"))
-    arn = "arn:aws:logs:us-west-2:123456789012:log-group:/aws/eks/%s/workload" % cluster
+    arn = LOG_GROUP_ARN
     (statement,) = policy["Statement"]
     assert statement["Effect"] == "Allow"
     assert sorted(statement["Resource"]) == [arn, arn + ":*"]
@@ -151,3 +156,37 @@ def test_password_appears_only_in_the_secret(role):
     for name in os.listdir(os.path.join(role.role_dir, "templates")):
         if name != "grafana_admin_secret.yaml.j2":
             assert FAKE_PASSWORD not in role.template_text(name), name
+
+
+def test_log_group_name_comes_from_the_collection_variable():
+    """vpc_eks owns the log group; monitoring reads its name from eks_llm_log_group and builds none itself."""
+    other = RoleRenderer("monitoring", scenario_vars(eks_llm_log_group="/custom/group", monitoring_grafana_admin_password="x"))
+    assert other.var("monitoring_fluent_bit_log_group") == "/custom/group"
+    assert other.var("monitoring_fluent_bit_values")["cloudWatchLogs"]["logGroupName"] == "/custom/group"
+    with open(os.path.join(REPO_ROOT, "roles", "monitoring", "defaults", "main.yml"), encoding="utf-8") as handle:
+        assert "/aws/eks/" not in handle.read()
+
+
+def test_service_monitor_follows_the_serving_role():
+    other = RoleRenderer(
+        "monitoring", scenario_vars(triton_vllm_name="srv", triton_vllm_namespace="ns", monitoring_grafana_admin_password="x")
+    )
+    sm = other.template_yaml("servicemonitor_triton.yaml.j2")
+    assert sm["metadata"]["name"] == "srv"
+    assert sm["spec"]["namespaceSelector"]["matchNames"] == ["ns"]
+    assert sm["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] == "srv"
+
+
+def test_input_errors_name_the_variable():
+    bad = RoleRenderer(
+        "monitoring",
+        scenario_vars(
+            monitoring_grafana_admin_password="",
+            monitoring_prometheus_adapter_values={"prometheus": {"url": "http://prometheus.default.svc", "port": 9090}},
+        ),
+    )
+    errors = " ".join(bad.var("__monitoring_input_errors"))
+    assert "monitoring_grafana_admin_password" in errors
+    assert "monitoring_prometheus_adapter_values.prometheus.url" in errors
+    good = RoleRenderer("monitoring", scenario_vars(monitoring_grafana_admin_password="x"))
+    assert good.var("__monitoring_input_errors") == []

@@ -1,8 +1,10 @@
-"""Render the triton_vllm templates with the role defaults and compare them with seed 000.
+"""Render the triton_vllm templates with the role defaults + the scenario file and compare them with seed 000.
 
-Expected values are literals written from /work/shared/specs/scenarios.md (seed 000 §triton_vllm,
-§Identity), not read from the role; ``test_seed_literals_are_in_scenarios_md`` checks each literal
-against that text so a typo in this file cannot make a test pass.
+The role's defaults are generic; seed 000's values come in through group_vars/scenario_triton_vllm.yml,
+loaded here as a play would load it (``scenario_vars``). Expected values are literals written from
+/work/shared/specs/scenarios.md (seed 000 §triton_vllm, §Identity), not read from the role or the scenario
+file; ``test_seed_literals_are_in_scenarios_md`` checks each literal against that text so a typo in this
+file cannot make a test pass.
 """
 
 import json
@@ -11,10 +13,13 @@ import re
 
 import pytest
 import yaml
+from ansible.template import trust_as_template
 
 from tests.unit.roles.role_render import REPO_ROOT, RoleRenderer
 
 SCENARIOS_MD = os.path.join(os.path.dirname(REPO_ROOT), "shared", "specs", "scenarios.md")
+SCENARIO_FILE = os.path.join(REPO_ROOT, "group_vars", "scenario_triton_vllm.yml")
+ALL_FILE = os.path.join(REPO_ROOT, "group_vars", "all.yml")
 FAKE_TOKEN = "hf_unit_FAKE_token_0123456789"
 CALLER = {"arn": "arn:aws:iam::123456789012:user/unit", "account": "123456789012"}
 
@@ -38,9 +43,33 @@ SEED = {
 }
 
 
+def _trusted(value):
+    """Nested strings of a vars file are templates to Ansible (RoleRenderer trusts only top-level strings)."""
+    if isinstance(value, dict):
+        return {k: _trusted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_trusted(v) for v in value]
+    return trust_as_template(value) if isinstance(value, str) else value
+
+
+def scenario_vars(**overrides):
+    """What a play of scenario triton_vllm sees: group_vars/all.yml (when present), the scenario file, and an
+    inventory's collection-wide values (inventories/aws: cluster eks-llm in us-west-2)."""
+    variables = {}
+    if os.path.isfile(ALL_FILE):
+        with open(ALL_FILE, encoding="utf-8") as handle:
+            variables.update(yaml.safe_load(handle) or {})
+    with open(SCENARIO_FILE, encoding="utf-8") as handle:
+        variables.update(yaml.safe_load(handle))
+    variables.update({"eks_llm_cluster_name": "eks-llm", "eks_llm_region": "us-west-2"})
+    variables.setdefault("eks_llm_log_group", "/aws/eks/{{ eks_llm_cluster_name }}/workload")
+    variables.update(overrides)
+    return {k: _trusted(v) for k, v in variables.items()}
+
+
 @pytest.fixture(scope="module")
 def role():
-    return RoleRenderer("triton_vllm", {"triton_vllm_hf_token": FAKE_TOKEN, "__triton_vllm_caller": CALLER})
+    return RoleRenderer("triton_vllm", scenario_vars(triton_vllm_hf_token=FAKE_TOKEN))
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +80,7 @@ def deployment(role):
 @pytest.fixture(scope="module")
 def server(deployment):
     containers = deployment["spec"]["template"]["spec"]["containers"]
-    assert [c["name"] for c in containers] == ["triton-server"]
+    assert [c["name"] for c in containers] == ["triton-server"]  # the name of the Deployment
     return containers[0]
 
 
@@ -86,7 +115,7 @@ def test_every_object_carries_the_ownership_labels(role):
 
 
 def test_part_of_follows_the_scenario_variable():
-    other = RoleRenderer("triton_vllm", {"eks_llm_scenario": "other_scenario", "triton_vllm_hf_token": "x"})
+    other = RoleRenderer("triton_vllm", scenario_vars(eks_llm_scenario="other_scenario", triton_vllm_hf_token="x"))
     assert other.template_yaml("hpa.yaml.j2")["metadata"]["labels"]["app.kubernetes.io/part-of"] == "other_scenario"
 
 
@@ -131,13 +160,13 @@ def test_server_image_command_and_region(role, server):
     assert "$AWS_CONTAINER_CREDENTIALS_FULL_URI" in script and "$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" in script
     assert script.startswith("set -e\n")
     env = {item["name"]: item["value"] for item in server["env"]}
-    assert env["AWS_DEFAULT_REGION"] == role.var("triton_vllm_aws_region") == "us-west-2"
+    assert env["AWS_DEFAULT_REGION"] == role.var("triton_vllm_region") == "us-west-2"
     assert env["HF_HOME"] == SEED["hf_home"]
     assert server["envFrom"] == [{"secretRef": {"name": "huggingface"}}]
 
 
 def test_region_follows_the_collection_variable():
-    other = RoleRenderer("triton_vllm", {"eks_llm_region": "eu-central-1", "triton_vllm_hf_token": "x"})
+    other = RoleRenderer("triton_vllm", scenario_vars(eks_llm_region="eu-central-1", triton_vllm_hf_token="x"))
     env = {
         e["name"]: e["value"]
         for e in other.template_yaml("deployment.yaml.j2")["spec"]["template"]["spec"]["containers"][0]["env"]
@@ -147,7 +176,7 @@ def test_region_follows_the_collection_variable():
 
 def test_shim_can_be_disabled():
     other = RoleRenderer(
-        "triton_vllm", {"triton_vllm_pod_identity_credential_shim": False, "triton_vllm_hf_token": "x"}
+        "triton_vllm", scenario_vars(triton_vllm_pod_identity_credential_shim=False, triton_vllm_hf_token="x")
     )
     script = other.var("__triton_vllm_server_script")
     assert "curl" not in script and script.startswith("set -e\nexec tritonserver --model-repository=s3://")
@@ -292,7 +321,8 @@ def test_iam_documents_are_least_privilege(role):
 def test_wait_diagnosis_names_pods_and_events(role):
     diag = RoleRenderer(
         "triton_vllm",
-        {
+        scenario_vars(
+            **{
             "triton_vllm_hf_token": "x",
             "ansible_failed_result": {"msg": "Resource creation timed out"},
             "__triton_vllm_diag_pods": {
@@ -325,7 +355,8 @@ def test_wait_diagnosis_names_pods_and_events(role):
                     }
                 ]
             },
-        },
+            }
+        ),
     )
     text = diag.template_text("wait_diagnosis.txt.j2")
     assert "triton-server-abc: phase=Pending node=<unscheduled>" in text
@@ -336,6 +367,62 @@ def test_wait_diagnosis_names_pods_and_events(role):
 
 def test_manifests_are_single_yaml_documents(role):
     for name in os.listdir(os.path.join(role.role_dir, "templates")):
-        if name.endswith(".yaml.j2"):
+        if name.endswith(".yaml.j2") and name != "objects.yaml.j2":
             docs = [d for d in yaml.safe_load_all(role.template_text(name)) if d is not None]
             assert len(docs) == 1, name
+
+
+def _objects(renderer):
+    return [d for d in yaml.safe_load_all(renderer.template_text("objects.yaml.j2")) if d is not None]
+
+
+def test_one_apply_renders_every_object_but_the_secret(role):
+    kinds = [(o["kind"], o["metadata"]["name"]) for o in _objects(role)]
+    assert kinds == [
+        ("Namespace", SEED["namespace"]),
+        ("ServiceAccount", "triton-server"),
+        ("Service", "triton-server"),
+        ("Deployment", "triton-server"),
+        ("DaemonSet", "prefetch"),
+        ("HorizontalPodAutoscaler", "triton-server"),
+    ]
+    assert role.var("__triton_vllm_disabled_objects") == []
+
+
+def test_switched_off_objects_leave_the_apply_and_are_deleted():
+    other = RoleRenderer(
+        "triton_vllm", scenario_vars(triton_vllm_prefetch_enabled=False, triton_vllm_hpa_enabled=False, triton_vllm_hf_token="x")
+    )
+    assert [o["kind"] for o in _objects(other)] == ["Namespace", "ServiceAccount", "Service", "Deployment"]
+    assert [o["kind"] for o in other.var("__triton_vllm_disabled_objects")] == ["DaemonSet", "HorizontalPodAutoscaler"]
+    assert [o["kind"] for o in other.var("__triton_vllm_readback")] == ["Deployment"]
+
+
+def test_defaults_alone_carry_no_seed_value():
+    """Role defaults are generic: seed 000's literals come only from the scenario file."""
+    with open(os.path.join(REPO_ROOT, "roles", "triton_vllm", "defaults", "main.yml"), encoding="utf-8") as handle:
+        text = handle.read()
+    for key in ("image", "init_image", "model", "model_name", "namespace"):
+        assert SEED[key] not in text, key
+
+
+def test_benchmark_follows_the_serving_role(role):
+    """The benchmark's model and in-cluster target are derived from triton_vllm's settings (seed 000 §benchmark:
+    --model opt350m --url triton-server.triton-server.svc:8001)."""
+    variables = scenario_vars()
+    templar = RoleRenderer("triton_vllm", variables)
+    assert templar.var("benchmark_model") == SEED["model_name"]
+    assert templar.var("benchmark_target_url") == "triton-server.triton-server.svc:8001"
+    moved = RoleRenderer("triton_vllm", scenario_vars(triton_vllm_name="srv", triton_vllm_namespace="ns", triton_vllm_model_name="m"))
+    assert (moved.var("benchmark_model"), moved.var("benchmark_target_url")) == ("m", "srv.ns.svc:8001")
+
+
+def test_input_errors_name_the_variable():
+    bad = RoleRenderer(
+        "triton_vllm",
+        scenario_vars(triton_vllm_image="nvcr.io/nvidia/tritonserver:latest", triton_vllm_hf_token="", eks_llm_model_bucket="Bad_Bucket"),
+    )
+    errors = " ".join(bad.var("__triton_vllm_input_errors"))
+    for name in ("triton_vllm_image", "triton_vllm_hf_token", "triton_vllm_model_bucket"):
+        assert name in errors, name
+    assert RoleRenderer("triton_vllm", scenario_vars(triton_vllm_hf_token="x")).var("__triton_vllm_input_errors") == []

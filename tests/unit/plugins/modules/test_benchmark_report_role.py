@@ -26,7 +26,7 @@ def test_argument_specs_cover_every_default():
     defaults = _yaml("defaults", "main.yml")
     options = _yaml("meta", "argument_specs.yml")["argument_specs"]["main"]["options"]
     required = sorted(k for k, v in options.items() if v.get("required"))
-    assert required == ["benchmark_output_dir"]
+    assert required == ["benchmark_model", "benchmark_output_dir", "benchmark_target_url"]
     assert sorted(defaults) == sorted(k for k in options if k not in required)
     for key, value in defaults.items():
         assert options[key].get("default") == value, key
@@ -103,7 +103,7 @@ SEED_000_SWEEP = {  # scenarios.md: seed 000 §benchmark
 
 def test_job_manifest_renders_the_seed_000_sweep():
     env = _ansible_env()
-    values = _render_vars(benchmark_sweep=SEED_000_SWEEP)
+    values = _render_vars(benchmark_sweep=SEED_000_SWEEP, benchmark_job_timeout=7200)  # seed 000 §benchmark
     values["__benchmark_script"] = env.get_template("run_benchmark.sh.j2").render(**values)
     job = yaml.safe_load(env.get_template("job.yaml.j2").render(**values))
     cm = yaml.safe_load(env.get_template("configmap.yaml.j2").render(**values))
