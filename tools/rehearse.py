@@ -126,6 +126,19 @@ def ensure_testbed(scenario):
     subprocess.run(TESTBED + ["up", "--scenario", scenario], check=True)
 
 
+def resolved_var(scenario, name):
+    """A variable of the scenario file templated as a play would see it (inventory and group_vars/all first)."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+
+    variables = dict(rehearsal_vars())
+    with open(os.path.join(REPO, "group_vars", "all.yml")) as handle:
+        variables.update(yaml.safe_load(handle) or {})
+    variables.update(scenario_vars(scenario))
+    trusted = {key: trust_as_template(value) if isinstance(value, str) else value for key, value in variables.items()}
+    return Templar(loader=DataLoader(), variables=trusted).template(trusted[name])
+
+
 def start_simulator(scenario):
     sim = rehearsal_vars().get("rehearsal_simulator", {}).get(scenario, {})
     port = free_port()
@@ -135,7 +148,7 @@ def start_simulator(scenario):
         "--port",
         str(port),
         "--model",
-        str(sim.get("model", scenario_vars(scenario).get("benchmark_model", "model"))),
+        str(resolved_var(scenario, "benchmark_model")),  # the served model's name, as the benchmark asks for it
         "--ttft-ms",
         str(sim.get("ttft_ms", 30)),
         "--itl-ms",
