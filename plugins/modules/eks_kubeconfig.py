@@ -19,10 +19,10 @@ description:
     generator (an STS GetCallerIdentity URL presigned with the C(x-k8s-aws-id) header, as EKS expects), so
     neither the AWS CLI nor a token is stored; every Kubernetes client (kubernetes.core, kubectl, helm)
     gets a fresh token when it needs one, also in plays longer than a token's 15 minutes.
-  - The file holds no secret. It is rewritten only when its content would change, so a second run reports
-    no change.
+  - The file holds no secret. It is written as JSON (a valid kubeconfig) and rewritten only when its content
+    would change, so a second run reports no change.
 author:
-  - eks_llm.inference contributors
+  - eks_llm.inference contributors (@eks-llm)
 options:
   cluster_name:
     description: Name of the EKS cluster.
@@ -42,7 +42,7 @@ options:
       - Python interpreter the exec plugin runs; it needs botocore.
       - Defaults to the interpreter running this module (for a control-node play, the playbook's Python).
     type: str
-  aws_profile:
+  exec_profile:
     description:
       - AWS profile the exec plugin uses (written as C(AWS_PROFILE) in the exec entry).
       - Defaults to none, so the plugin uses the environment of whoever runs the Kubernetes client.
@@ -57,7 +57,9 @@ attributes:
     description: Reports whether the file would change and writes nothing.
   diff_mode:
     support: none
+    description: The file holds no secret but is not diffed; the result names the endpoint.
   platform:
+    support: full
     platforms: posix
     description: Runs where the kubeconfig is used, normally the control node.
 """
@@ -92,6 +94,7 @@ endpoint:
 """
 
 import inspect
+import json
 import os
 import sys
 
@@ -99,8 +102,6 @@ try:
     import botocore  # noqa: F401  (AnsibleAWSModule reports a missing botocore)
 except ImportError:
     pass
-
-import yaml
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -111,8 +112,8 @@ from ansible_collections.eks_llm.inference.plugins.module_utils.aws.resource imp
 def _read(path):
     try:
         with open(path) as handle:
-            return yaml.safe_load(handle)
-    except (IOError, OSError, yaml.YAMLError):
+            return json.load(handle)
+    except (IOError, OSError, ValueError):
         return None
 
 
@@ -123,7 +124,8 @@ def _write(path, config):
     tmp = "%s.tmp.%d" % (path, os.getpid())
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
-        yaml.safe_dump(config, handle, default_flow_style=False, sort_keys=False)
+        json.dump(config, handle, indent=2)
+        handle.write("\n")
     os.chmod(tmp, 0o600)
     os.rename(tmp, path)
 
@@ -137,7 +139,7 @@ def _desired(module, cluster):
         certificate_authority_data=cluster["certificateAuthority"]["data"],
         python=module.params["python"] or sys.executable,
         script=script,
-        profile=module.params["aws_profile"],
+        profile=module.params["exec_profile"],
     )
 
 
@@ -176,7 +178,7 @@ def argument_spec():
         path=dict(type="path", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         python=dict(type="str"),
-        aws_profile=dict(type="str"),
+        exec_profile=dict(type="str"),
     )
 
 

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from tests.integration.aws.conftest import moto_server  # noqa: F401  (the one moto session fixture)
+# the one moto session fixture, shared with the AWS tests
+from tests.integration.aws.conftest import moto_server  # noqa: F401  pylint: disable=unused-import
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 

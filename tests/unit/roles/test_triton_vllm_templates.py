@@ -319,45 +319,43 @@ def test_iam_documents_are_least_privilege(role):
 
 
 def test_wait_diagnosis_names_pods_and_events(role):
-    diag = RoleRenderer(
-        "triton_vllm",
-        scenario_vars(
-            **{
-            "triton_vllm_hf_token": "x",
-            "ansible_failed_result": {"msg": "Resource creation timed out"},
-            "__triton_vllm_diag_pods": {
-                "resources": [
-                    {
-                        "metadata": {"name": "triton-server-abc"},
-                        "spec": {},
-                        "status": {
-                            "phase": "Pending",
-                            "conditions": [
-                                {
-                                    "type": "PodScheduled",
-                                    "status": "False",
-                                    "reason": "Unschedulable",
-                                    "message": "0/6 nodes are available: 4 Insufficient nvidia.com/gpu.",
-                                }
-                            ],
-                        },
-                    }
-                ]
-            },
-            "__triton_vllm_diag_events": {
-                "resources": [
-                    {
-                        "metadata": {"creationTimestamp": "2024-01-01T00:00:00Z"},
-                        "involvedObject": {"kind": "Pod", "name": "triton-server-abc"},
-                        "type": "Warning",
-                        "reason": "FailedScheduling",
-                        "message": "0/6 nodes are available",
-                    }
-                ]
-            },
+    pods = {
+        "resources": [
+            {
+                "metadata": {"name": "triton-server-abc"},
+                "spec": {},
+                "status": {
+                    "phase": "Pending",
+                    "conditions": [
+                        {
+                            "type": "PodScheduled",
+                            "status": "False",
+                            "reason": "Unschedulable",
+                            "message": "0/6 nodes are available: 4 Insufficient nvidia.com/gpu.",
+                        }
+                    ],
+                },
             }
-        ),
-    )
+        ]
+    }
+    events = {
+        "resources": [
+            {
+                "metadata": {"creationTimestamp": "2024-01-01T00:00:00Z"},
+                "involvedObject": {"kind": "Pod", "name": "triton-server-abc"},
+                "type": "Warning",
+                "reason": "FailedScheduling",
+                "message": "0/6 nodes are available",
+            }
+        ]
+    }
+    extra = {
+        "triton_vllm_hf_token": "x",
+        "ansible_failed_result": {"msg": "Resource creation timed out"},
+        "__triton_vllm_diag_pods": pods,
+        "__triton_vllm_diag_events": events,
+    }
+    diag = RoleRenderer("triton_vllm", scenario_vars(**extra))
     text = diag.template_text("wait_diagnosis.txt.j2")
     assert "triton-server-abc: phase=Pending node=<unscheduled>" in text
     assert "Insufficient nvidia.com/gpu" in text

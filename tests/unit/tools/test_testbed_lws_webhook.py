@@ -19,7 +19,7 @@ def _handshake(cert_dir, server_hostname):
         port = listener.getsockname()[1]
 
         def serve():
-            conn, _ = listener.accept()
+            conn = listener.accept()[0]
             try:
                 with server_ctx.wrap_socket(conn, server_side=True):
                     pass

@@ -187,4 +187,3 @@ def test_apply_changes_gives_the_state_after_the_update():
     assert after["launchTemplate"] == {"name": "lt", "id": "lt-1", "version": "2"}
     assert after["tags"] == {"new": "2"}
     assert ngu.describe_changes(current, changes)[-2:] == ["tags set: new", "tags removed: old"]
-

@@ -82,8 +82,7 @@ def test_create_waits_until_active(client):
         stub.add_response("describe_addon", {"addon": addon(status="CREATING")}, DESCRIBE)  # waiter poll 1
         stub.add_response("describe_addon", {"addon": addon()}, DESCRIBE)  # waiter poll 2
         stub.add_response("describe_addon", {"addon": addon(config='{"env":{"ENABLE_PREFIX_DELEGATION":"true"}}')}, DESCRIBE)
-        result = run(client, params(configuration_values={"env": {"ENABLE_PREFIX_DELEGATION": "true"}})
-        )
+        result = run(client, params(configuration_values={"env": {"ENABLE_PREFIX_DELEGATION": "true"}}))
         stub.assert_no_pending_responses()
     assert result["changed"] is True
     assert result["addon"]["status"] == "ACTIVE"
@@ -96,8 +95,7 @@ def test_existing_identical_addon_is_a_no_op(client):
     with Stubber(client) as stub:
         stub.add_response("describe_addon", {"addon": addon(config="env:\n  ENABLE_PREFIX_DELEGATION: 'true'\n")}, DESCRIBE)
         # Same meaning as the YAML text above: no UpdateAddon may be sent.
-        result = run(client, params(configuration_values='{"env": {"ENABLE_PREFIX_DELEGATION": "true"}}')
-        )
+        result = run(client, params(configuration_values='{"env": {"ENABLE_PREFIX_DELEGATION": "true"}}'))
         stub.assert_no_pending_responses()
     assert result["changed"] is False
     assert result["changes"] == []
@@ -117,8 +115,7 @@ def test_update_version_config_role_and_tags(client):
         stub.add_response("describe_addon", {"addon": addon(status="UPDATING")}, DESCRIBE)
         stub.add_response("describe_addon", {"addon": addon()}, DESCRIBE)
         stub.add_response("describe_addon", {"addon": addon(config='{"a":1}', role=role)}, DESCRIBE)
-        result = run(client, params(configuration_values={"a": 1}, service_account_role_arn=role)
-        )
+        result = run(client, params(configuration_values={"a": 1}, service_account_role_arn=role))
         stub.assert_no_pending_responses()
     assert result["changed"] is True
     assert "addon_version: v1.18.0-eksbuild.1 -> v1.19.2-eksbuild.1" in result["changes"]

@@ -34,7 +34,7 @@ def client():
     return boto3.client("eks", region_name="us-west-2", aws_access_key_id="x", aws_secret_access_key="y")
 
 
-def cluster(status="ACTIVE", logs=ALL_LOGS, public=True, private=True, cidrs=("0.0.0.0/0",), mode="API", tags=None):
+def cluster(status="ACTIVE", logs=tuple(ALL_LOGS), public=True, private=True, cidrs=("0.0.0.0/0",), mode="API", tags=None):
     off = [t for t in ALL_LOGS if t not in logs]
     setups = ([dict(types=list(logs), enabled=True)] if logs else []) + ([dict(types=off, enabled=False)] if off else [])
     return dict(

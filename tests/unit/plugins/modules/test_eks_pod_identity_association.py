@@ -192,7 +192,8 @@ def test_cluster_that_never_gets_active_times_out_with_its_status(client):
 
 def run_main(monkeypatch, clients, args, ending):
     """main() with ``args`` over the stubbed clients, through the module's own client factory."""
-    return aws_stubs.run_main(monkeypatch, mod, clients, dict(args, cluster_name=CLUSTER, namespace="triton", service_account="triton-server", region="us-west-2"), ending)
+    args = dict(args, cluster_name=CLUSTER, namespace="triton", service_account="triton-server", region="us-west-2")
+    return aws_stubs.run_main(monkeypatch, mod, clients, args, ending)
 
 
 def test_throttled_calls_are_retried_until_the_module_succeeds(client, clock, monkeypatch):
