@@ -192,55 +192,30 @@ _family("trn2", _neuron("AWS Trainium2", 96, 8), rows=[
 ])
 
 # ---- General purpose, compute and memory optimized (no accelerator) ------------------------------
-_family("m5", None, rows=[
-    ("large", 2, 8192, 0, 0, 29, 0.096),
-    ("xlarge", 4, 16384, 0, 0, 58, 0.192),
-    ("2xlarge", 8, 32768, 0, 0, 58, 0.384),
-    ("4xlarge", 16, 65536, 0, 0, 234, 0.768),
-    ("8xlarge", 32, 131072, 0, 0, 234, 1.536),
-])
-_family("m6i", None, rows=[
-    ("large", 2, 8192, 0, 0, 29, 0.096),
-    ("xlarge", 4, 16384, 0, 0, 58, 0.192),
-    ("2xlarge", 8, 32768, 0, 0, 58, 0.384),
-    ("4xlarge", 16, 65536, 0, 0, 234, 0.768),
-    ("8xlarge", 32, 131072, 0, 0, 234, 1.536),
-])
-_family("m7i", None, rows=[
-    ("large", 2, 8192, 0, 0, 29, 0.1008),
-    ("xlarge", 4, 16384, 0, 0, 58, 0.2016),
-    ("2xlarge", 8, 32768, 0, 0, 58, 0.4032),
-    ("4xlarge", 16, 65536, 0, 0, 234, 0.8064),
-    ("8xlarge", 32, 131072, 0, 0, 234, 1.6128),
-])
-_family("c5", None, rows=[
-    ("large", 2, 4096, 0, 0, 29, 0.085),
-    ("xlarge", 4, 8192, 0, 0, 58, 0.17),
-    ("2xlarge", 8, 16384, 0, 0, 58, 0.34),
-    ("4xlarge", 16, 32768, 0, 0, 234, 0.68),
-    ("9xlarge", 36, 73728, 0, 0, 234, 1.53),
-])
-_family("c6i", None, rows=[
-    ("large", 2, 4096, 0, 0, 29, 0.085),
-    ("xlarge", 4, 8192, 0, 0, 58, 0.17),
-    ("2xlarge", 8, 16384, 0, 0, 58, 0.34),
-    ("4xlarge", 16, 32768, 0, 0, 234, 0.68),
-    ("8xlarge", 32, 65536, 0, 0, 234, 1.36),
-])
-_family("c7i", None, rows=[
-    ("large", 2, 4096, 0, 0, 29, 0.08925),
-    ("xlarge", 4, 8192, 0, 0, 58, 0.1785),
-    ("2xlarge", 8, 16384, 0, 0, 58, 0.357),
-    ("4xlarge", 16, 32768, 0, 0, 234, 0.714),
-    ("8xlarge", 32, 65536, 0, 0, 234, 1.428),
-])
-_family("r6i", None, rows=[
-    ("large", 2, 16384, 0, 0, 29, 0.126),
-    ("xlarge", 4, 32768, 0, 0, 58, 0.252),
-    ("2xlarge", 8, 65536, 0, 0, 58, 0.504),
-    ("4xlarge", 16, 131072, 0, 0, 234, 1.008),
-    ("8xlarge", 32, 262144, 0, 0, 234, 2.016),
-])
+# Within these families every size has the same memory and price per vCPU, and max pods follow one ladder
+# (eni-max-pods.txt): (size, vcpus, max_pods).
+_CPU_SIZES = {
+    "large": (2, 29), "xlarge": (4, 58), "2xlarge": (8, 58), "4xlarge": (16, 234), "8xlarge": (32, 234),
+    "9xlarge": (36, 234),
+}
+
+
+def _cpu_family(family, mib_per_vcpu, usd_per_vcpu_hour, sizes=("large", "xlarge", "2xlarge", "4xlarge", "8xlarge")):
+    """Add a family without accelerators from its memory and on-demand price per vCPU."""
+    _family(family, None, rows=[
+        (size, _CPU_SIZES[size][0], _CPU_SIZES[size][0] * mib_per_vcpu, 0, 0, _CPU_SIZES[size][1],
+         round(_CPU_SIZES[size][0] * usd_per_vcpu_hour, 6))
+        for size in sizes
+    ])
+
+
+_cpu_family("m5", 4096, 0.048)
+_cpu_family("m6i", 4096, 0.048)
+_cpu_family("m7i", 4096, 0.0504)
+_cpu_family("c5", 2048, 0.0425, sizes=("large", "xlarge", "2xlarge", "4xlarge", "9xlarge"))
+_cpu_family("c6i", 2048, 0.0425)
+_cpu_family("c7i", 2048, 0.044625)
+_cpu_family("r6i", 8192, 0.063)
 
 
 class UnknownInstanceType(ValueError):
