@@ -260,9 +260,9 @@ def test_site_rejects_an_unknown_scenario():
     assert "changed=0" in proc.stdout
 
 
-def _show_config(*extra):
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
-    cmd = [os.path.join(BIN, "ansible-playbook"), "playbooks/show_config.yml", "-i", "inventories/rehearsal", "-e", "scenario=triton_vllm"]
+def _show_config(*extra, inventory="inventories/rehearsal", env_extra=None, scenario="triton_vllm"):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), **(env_extra or {}))
+    cmd = [os.path.join(BIN, "ansible-playbook"), "playbooks/show_config.yml", "-i", inventory, "-e", "scenario=" + scenario]
     for item in extra:
         cmd += ["-e", item]
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
@@ -293,3 +293,11 @@ def test_plugin_docs_render_with_ansible_doc(kind, name):
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["eks_llm.inference." + name]["doc"]["short_description"]
+
+
+@pytest.mark.parametrize("scenario", sorted(_scenarios()))
+def test_the_aws_inventory_alone_passes_the_opening(scenario):
+    """inventories/aws holds every variable a real-account run needs: every role's spec is satisfied."""
+    proc = _show_config(inventory="inventories/aws", env_extra={"HF_TOKEN": "hf_contract_test"}, scenario=scenario)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "hf_contract_test" not in proc.stdout
