@@ -154,6 +154,18 @@ def _as_int(value):
         return None
 
 
+def _instance_spec(where, instance_type, errors):
+    """The table's spec of ``instance_type``, or None with an error naming ``where`` and the known types."""
+    try:
+        return instance_types.get(instance_type)
+    except instance_types.UnknownInstanceType:
+        errors.append(
+            "%s %r is not a known instance type; allowed: %s"
+            % (where, instance_type, ", ".join(instance_types.known_instance_types()))
+        )
+        return None
+
+
 def _check_sizes(where, group, errors):
     """min_size/max_size/desired_size as EKS scalingConfig accepts them; problems go to ``errors``."""
     sizes = {}
@@ -201,14 +213,7 @@ def _validate_group(index, group, version, var, errors):
         )
 
     instance_type = group.get("instance_type")
-    spec = None
-    try:
-        spec = instance_types.get(instance_type)
-    except instance_types.UnknownInstanceType:
-        errors.append(
-            "%s.instance_type %r is not a known instance type; allowed: %s"
-            % (where, instance_type, ", ".join(instance_types.known_instance_types()))
-        )
+    spec = _instance_spec("%s.instance_type" % where, instance_type, errors)
 
     sizes = _check_sizes(where, group, errors)
 
@@ -440,13 +445,8 @@ def core_plan(group, var="vpc_eks_core_node_group"):
         errors.append("%s.instance_types must be a non-empty list of instance types, got %r" % (var, types))
         types = []
     for instance_type in types:
-        try:
-            spec = instance_types.get(instance_type)
-        except instance_types.UnknownInstanceType:
-            errors.append(
-                "%s.instance_types: %r is not a known instance type; allowed: %s"
-                % (var, instance_type, ", ".join(instance_types.known_instance_types()))
-            )
+        spec = _instance_spec("%s.instance_types:" % var, instance_type, errors)
+        if spec is None:
             continue
         if spec["accelerator_kind"]:
             errors.append(
