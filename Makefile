@@ -82,11 +82,13 @@ molecule: testbed-build ## Molecule scenarios against the test cluster and moto
 
 test: lint sanity unit integration molecule ## Everything CI runs
 
-rehearse: testbed-build ## Scenario 000 end to end on the local stand-ins, ending in a benchmark report
-	$(PY) tools/rehearse.py --scenario triton_vllm
+SCENARIO ?= triton_vllm
 
-rehearse-destroy: venv ## Tear the rehearsal down
-	$(PY) tools/rehearse.py --scenario triton_vllm --destroy
+rehearse: testbed-build ## A scenario (SCENARIO=, default triton_vllm) end to end on the local stand-ins, ending in a benchmark report
+	$(PY) tools/rehearse.py --scenario $(SCENARIO)
+
+rehearse-destroy: venv ## Tear the rehearsal of SCENARIO down
+	$(PY) tools/rehearse.py --scenario $(SCENARIO) --destroy
 
 bench: venv ## Benchmark scripts (print measured ratios): parser speed
 	$(PY) benchmarks/parse_speed.py

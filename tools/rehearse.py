@@ -9,8 +9,12 @@ Stand-ins (each a real program; none is AWS, EKS or a GPU):
   * Kubernetes     -> the local test cluster: kube-apiserver, kube-controller-manager, kube-scheduler,
                       etcd built from their Go modules, kwok fake nodes shaped like the scenario's
                       instance types, the real LWS controller (no containers run)
+  * chart repos    -> a local stand-in Helm repository (tools/rehearsal/charts.py): real chart names and
+                      pinned versions, each rendering its values into a ConfigMap
   * model server   -> tools/inference_simulator (our test double), measured by the real aiperf
 
+The plays are those of a real account: site.yml -i inventories/aws, plus the one overlay
+tools/rehearsal/overlay.yml that holds only the stand-ins' endpoints and switches.
 The converge (every stage but `benchmark`) and the benchmark stage are two ansible-playbook runs of
 site.yml, so that `converge.changed` in summary.json is the converge play's own recap.
 """
@@ -31,13 +35,19 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from tests.support.moto_server import MotoServer, free_port  # noqa: E402
-from tests.support.playbook import run_playbook  # noqa: E402
+from tests.support.playbook import VENV_BIN, run_playbook  # noqa: E402
+from tools.rehearsal import charts  # noqa: E402
+from tools.testbed import runtime  # noqa: E402
 
 BUILD = os.path.join(REPO, "build", "rehearsal")
 STATE_FILE = os.path.join(BUILD, "stand-ins.json")
 TESTBED = [sys.executable, os.path.join(REPO, "tools", "testbed", "testbed.py")]
 KUBECONFIG = os.path.join(REPO, "build", "testbed", "kubeconfig")
-INVENTORY = "inventories/rehearsal"
+INVENTORY = "inventories/aws"
+OVERLAY = "tools/rehearsal/overlay.yml"
+SIMULATOR_SETTINGS = os.path.join(REPO, "tools", "rehearsal", "simulator.yml")
+# Stand-in values of the secrets inventories/aws reads from the environment (never real secrets).
+STAND_IN_SECRETS = {"HF_TOKEN": "rehearsal-not-a-token", "GRAFANA_ADMIN_PASSWORD": "rehearsal-not-a-password"}
 SCENARIOS_FILE = os.path.join(REPO, "playbooks", "scenarios.yml")
 STAND_IN_HOST = "127.0.0.1"
 
@@ -95,20 +105,32 @@ def forget_aws_environment():
         del os.environ[key]
 
 
-def stand_in_env(moto_url):
+def stand_in_env(moto_url, chart_repo_url=""):
     """Environment of every rehearsal play: AWS calls go to the rehearsal's moto server on 127.0.0.1
-    with fake credentials and no AWS config files; Kubernetes to the local test cluster."""
+    with fake credentials and no AWS config files; Kubernetes to the local test cluster; charts from the
+    stand-in chart repository; the test cluster's pinned kubectl and helm first on PATH."""
     if urllib.parse.urlsplit(moto_url).hostname != STAND_IN_HOST:
         raise SystemExit("refusing to run: the AWS stand-in %s is not on %s" % (moto_url, STAND_IN_HOST))
     env = MotoServer(port=int(moto_url.rsplit(":", 1)[1])).env()
+    env.update(STAND_IN_SECRETS)
     env.update(
         {
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             "EKS_LLM_KUBECONFIG": KUBECONFIG,
+            "EKS_LLM_CHART_REPO": chart_repo_url,
+            "PATH": os.pathsep.join([runtime.bin_dir(), VENV_BIN, os.environ.get("PATH", "")]),
+            "HELM_CACHE_HOME": os.path.join(BUILD, "helm", "cache"),
+            "HELM_CONFIG_HOME": os.path.join(BUILD, "helm", "config"),
+            "HELM_DATA_HOME": os.path.join(BUILD, "helm", "data"),
         }
     )
     return env
+
+
+def playbook_args(*extra):
+    """ansible-playbook arguments every rehearsal play gets: the overlay, then ``extra``."""
+    return ["-e", "@" + OVERLAY] + list(extra)
 
 
 def scenario_vars(scenario):
@@ -116,8 +138,13 @@ def scenario_vars(scenario):
         return yaml.safe_load(handle)
 
 
-def rehearsal_vars():
+def inventory_vars():
     with open(os.path.join(REPO, INVENTORY, "group_vars", "all.yml")) as handle:
+        return yaml.safe_load(handle)
+
+
+def overlay_vars():
+    with open(os.path.join(REPO, OVERLAY)) as handle:
         return yaml.safe_load(handle)
 
 
@@ -131,16 +158,18 @@ def resolved_var(scenario, name):
     from ansible.parsing.dataloader import DataLoader
     from ansible.template import Templar, trust_as_template
 
-    variables = dict(rehearsal_vars())
+    variables = dict(inventory_vars())
     with open(os.path.join(REPO, "group_vars", "all.yml")) as handle:
         variables.update(yaml.safe_load(handle) or {})
     variables.update(scenario_vars(scenario))
+    variables.update(overlay_vars())
     trusted = {key: trust_as_template(value) if isinstance(value, str) else value for key, value in variables.items()}
     return Templar(loader=DataLoader(), variables=trusted).template(trusted[name])
 
 
 def start_simulator(scenario):
-    sim = rehearsal_vars().get("rehearsal_simulator", {}).get(scenario, {})
+    with open(SIMULATOR_SETTINGS) as handle:
+        sim = (yaml.safe_load(handle) or {}).get(scenario, {})
     port = free_port()
     cmd = [
         sys.executable,
@@ -170,7 +199,7 @@ def start_simulator(scenario):
     return proc, url
 
 
-def stand_ins(moto_url, sim_url):
+def stand_ins(moto_url, sim_url, chart_repo_url):
     return [
         {"real": "AWS APIs (EC2, IAM, EKS, S3, EFS, ECR, CloudWatch Logs, SQS)", "stand_in": "moto server at %s" % moto_url},
         {"real": "EKS add-on and Pod Identity APIs", "stand_in": "not called (moto lacks them; botocore Stubber unit tests)"},
@@ -178,7 +207,7 @@ def stand_ins(moto_url, sim_url):
             "real": "EKS control plane and worker nodes",
             "stand_in": "local kube-apiserver/controller-manager/scheduler/etcd with kwok fake nodes (no containers run)",
         },
-        {"real": "Helm chart installs", "stand_in": "not run (no chart repository offline; values checked against published defaults)"},
+        {"real": "Helm chart repositories", "stand_in": "%s at %s" % (charts.STAND_IN, chart_repo_url)},
         {"real": "Triton/vLLM model server on GPUs", "stand_in": "inference simulator (test double) at %s" % sim_url},
         {"real": "genai-perf / llmperf in-cluster Job", "stand_in": "aiperf on this machine"},
     ]
@@ -201,32 +230,41 @@ def rehearse(scenario, bench_extra=None):
     state = load_state()
     moto_url = ensure_moto(state)
     ensure_testbed(scenario)
-    env = stand_in_env(moto_url)
-    extra = {"scenario": scenario}
-
-    say("converge: ansible-playbook site.yml -i %s -e scenario=%s --skip-tags benchmark" % (INVENTORY, scenario))
-    started = time.monotonic()
-    converge = run_playbook("site.yml", extra_vars=extra, env=env, inventory=INVENTORY, args=["--skip-tags", "benchmark"])
-    converge_seconds = round(time.monotonic() - started, 1)
-    with open(os.path.join(out_dir, "converge.log"), "w") as handle:
-        handle.write(converge.output)
-    print(converge.stdout[-3000:])
-    if converge.returncode != 0:
-        print(converge.stderr[-3000:], file=sys.stderr)
-
+    chart_repo_url = charts.serve()
+    say("serving the %s at %s" % (charts.STAND_IN, chart_repo_url))
+    # every stand-in is up before the first play: the opening validates every stage's inputs, the simulator URL too
     sim_proc, sim_url = start_simulator(scenario)
-    bench_env = dict(env, EKS_LLM_SIMULATOR_URL=sim_url)
+    env = dict(stand_in_env(moto_url, chart_repo_url), EKS_LLM_SIMULATOR_URL=sim_url)
+    extra = {"scenario": scenario}
     try:
-        say("benchmark: ansible-playbook site.yml -i %s -e scenario=%s --tags benchmark" % (INVENTORY, scenario))
+        say(
+            "converge: ansible-playbook site.yml -i %s -e @%s -e scenario=%s --skip-tags benchmark"
+            % (INVENTORY, OVERLAY, scenario)
+        )
+        started = time.monotonic()
+        converge = run_playbook(
+            "site.yml", extra_vars=extra, env=env, inventory=INVENTORY, args=playbook_args("--skip-tags", "benchmark")
+        )
+        converge_seconds = round(time.monotonic() - started, 1)
+        with open(os.path.join(out_dir, "converge.log"), "w") as handle:
+            handle.write(converge.output)
+        print(converge.stdout[-3000:])
+        if converge.returncode != 0:
+            print(converge.stderr[-3000:], file=sys.stderr)
+
+        say(
+            "benchmark: ansible-playbook site.yml -i %s -e @%s -e scenario=%s --tags benchmark"
+            % (INVENTORY, OVERLAY, scenario)
+        )
         started = time.monotonic()
         bench = None
         if converge.returncode == 0:
             bench = run_playbook(
                 "site.yml",
                 extra_vars=dict(extra, **(bench_extra or {})),
-                env=bench_env,
+                env=env,
                 inventory=INVENTORY,
-                args=["--tags", "benchmark"],
+                args=playbook_args("--tags", "benchmark"),
             )
             with open(os.path.join(out_dir, "benchmark.log"), "w") as handle:
                 handle.write(bench.output)
@@ -242,13 +280,15 @@ def rehearse(scenario, bench_extra=None):
             records = len(json.load(handle).get("records", []))
     summary = {
         "scenario": scenario,
+        "inventory": INVENTORY,
+        "overlay": OVERLAY,
         "converge": {
             "changed": converge.total("changed"),
             "failed": converge.total("failed") + converge.total("unreachable"),
             "seconds": converge_seconds,
         },
         "benchmark": {"seconds": bench_seconds, "records": records},
-        "stand_ins": stand_ins(moto_url, sim_url),
+        "stand_ins": stand_ins(moto_url, sim_url, chart_repo_url),
     }
     with open(os.path.join(out_dir, "summary.json"), "w") as handle:
         json.dump(summary, handle, indent=2)
@@ -338,14 +378,17 @@ def destroy(scenario):
             "(A real account is torn down with playbooks/destroy.yml and inventories/aws.)" % STATE_FILE
         )
         return 2
-    env = stand_in_env(moto["url"])
-    say("destroy: ansible-playbook playbooks/destroy.yml -i %s -e scenario=%s" % (INVENTORY, scenario))
-    result = run_playbook("playbooks/destroy.yml", extra_vars={"scenario": scenario}, env=env, inventory=INVENTORY)
+    # destroy runs no benchmark: the simulator is not started, its URL (the discard port) only satisfies the opening
+    env = dict(stand_in_env(moto["url"], charts.serve()), EKS_LLM_SIMULATOR_URL="http://127.0.0.1:9")
+    say("destroy: ansible-playbook playbooks/destroy.yml -i %s -e @%s -e scenario=%s" % (INVENTORY, OVERLAY, scenario))
+    result = run_playbook(
+        "playbooks/destroy.yml", extra_vars={"scenario": scenario}, env=env, inventory=INVENTORY, args=playbook_args()
+    )
     print(result.stdout[-4000:])
     if result.returncode != 0:
         print(result.stderr[-3000:], file=sys.stderr)
         return 1
-    left = leftovers(moto["url"], rehearsal_vars()["eks_llm_cluster_name"])
+    left = leftovers(moto["url"], inventory_vars()["eks_llm_cluster_name"])
     os.makedirs(os.path.join(BUILD, scenario), exist_ok=True)
     with open(os.path.join(BUILD, scenario, "destroy.json"), "w") as handle:
         json.dump({"scenario": scenario, "left": left}, handle, indent=2)
@@ -359,6 +402,7 @@ def destroy(scenario):
         pass
     state.pop("moto", None)
     save_state(state)
+    charts.stop()
     subprocess.run(TESTBED + ["down"], check=False)
     return 0
 

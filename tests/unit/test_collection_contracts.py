@@ -206,6 +206,7 @@ def test_scenario_group_vars_reach_the_roles():
     expected = _load(os.path.join(REPO, "group_vars", "scenario_triton_vllm.yml"))
     env = dict(
         os.environ,
+        **USER_SECRETS,
         ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
         ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
         ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
@@ -215,7 +216,7 @@ def test_scenario_group_vars_reach_the_roles():
             os.path.join(BIN, "ansible-playbook"),
             "playbooks/show_config.yml",
             "-i",
-            "inventories/rehearsal",
+            "inventories/aws",
             "-e",
             "scenario=triton_vllm",
         ],
@@ -232,7 +233,7 @@ def test_scenario_group_vars_reach_the_roles():
     assert shown["gpu_nodegroup_node_groups"][0]["instance_type"] == expected["gpu_nodegroup_node_groups"][0]["instance_type"]
     assert shown["benchmark_sweep"]["concurrency"] == expected["benchmark_sweep"]["concurrency"]
     # a per-environment value from the inventory reaches the same play
-    assert shown["eks_llm_cluster_name"] == "eks-llm-rehearsal"
+    assert shown["eks_llm_cluster_name"] == _load(os.path.join(REPO, "inventories", "aws", "group_vars", "all.yml"))["eks_llm_cluster_name"]
 
 
 def test_every_scenario_group_vars_file_is_linked_for_playbooks():
@@ -248,7 +249,7 @@ def test_every_scenario_group_vars_file_is_linked_for_playbooks():
 def test_site_rejects_an_unknown_scenario():
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
     proc = subprocess.run(
-        [os.path.join(BIN, "ansible-playbook"), "site.yml", "-i", "inventories/rehearsal", "-e", "scenario=nope"],
+        [os.path.join(BIN, "ansible-playbook"), "site.yml", "-i", "inventories/aws", "-e", "scenario=nope"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -260,8 +261,12 @@ def test_site_rejects_an_unknown_scenario():
     assert "changed=0" in proc.stdout
 
 
-def _show_config(*extra, inventory="inventories/rehearsal", env_extra=None, scenario="triton_vllm"):
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), **(env_extra or {}))
+# What a user exports before a run on a real account (inventories/aws reads them from the environment).
+USER_SECRETS = {"HF_TOKEN": "hf_contract_test", "GRAFANA_ADMIN_PASSWORD": "contract-test-password"}
+
+
+def _show_config(*extra, inventory="inventories/aws", env_extra=None, scenario="triton_vllm"):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), **dict(USER_SECRETS, **(env_extra or {})))
     cmd = [os.path.join(BIN, "ansible-playbook"), "playbooks/show_config.yml", "-i", inventory, "-e", "scenario=" + scenario]
     for item in extra:
         cmd += ["-e", item]
@@ -298,6 +303,7 @@ def test_plugin_docs_render_with_ansible_doc(kind, name):
 @pytest.mark.parametrize("scenario", sorted(_scenarios()))
 def test_the_aws_inventory_alone_passes_the_opening(scenario):
     """inventories/aws holds every variable a real-account run needs: every role's spec is satisfied."""
-    proc = _show_config(inventory="inventories/aws", env_extra={"HF_TOKEN": "hf_contract_test"}, scenario=scenario)
+    proc = _show_config(inventory="inventories/aws", scenario=scenario)
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert "hf_contract_test" not in proc.stdout
+    for secret in USER_SECRETS.values():
+        assert secret not in proc.stdout

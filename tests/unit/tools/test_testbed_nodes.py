@@ -262,7 +262,7 @@ def test_unknown_scenario_names_the_known_ones(tmp_path):
 )
 def test_every_scenario_yields_its_nodes(path):
     """Each scenario's own node-group values -> that many nodes of those instance types, spread
-    over the rehearsal inventory's zones."""
+    over the zones of inventories/aws (the inventory the rehearsal runs)."""
     scenario = path[len("scenario_") : -len(".yml")]
     values = _load(os.path.join(REPO, "group_vars", path))
     core = values.get("vpc_eks_core_node_group")
@@ -282,7 +282,7 @@ def test_every_scenario_yields_its_nodes(path):
             group.get("taints", []),
             group.get("labels", {}),
         )
-    zones = _load(os.path.join(REPO, "inventories", "rehearsal", "group_vars", "all.yml"))["eks_llm_availability_zones"]
+    zones = _load(os.path.join(REPO, "inventories", "aws", "group_vars", "all.yml"))["eks_llm_availability_zones"]
 
     made = nodegen.nodes_for_groups(nodegen.node_groups_for(scenario))
     for name, (instance_type, count, efa, taints, labels) in expected.items():

@@ -1,0 +1,1 @@
+"""The rehearsal on local stand-ins: its overlay of inventories/aws, simulator settings and stand-in charts."""
