@@ -4,7 +4,7 @@
 """The normalized benchmark record, unit conversion and safe readers shared by all parsers.
 
 A record describes one benchmark run (one concurrency level or one load step). Its keys are
-the contract of ``tests/.../expected.json`` in the shared fixtures: times in milliseconds,
+the contract of the benchmark fixtures' independently computed ``expected.json``: times in milliseconds,
 throughputs per second, ``None`` where the tool does not report a value (never 0, never a
 value recomputed from per-request data).
 """

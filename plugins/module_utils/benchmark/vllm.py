@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, eks_llm.inference contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""vLLM ``vllm bench serve`` / ``benchmarks/benchmark_serving.py`` results (``--save-result``).
+"""vLLM ``vllm bench serve`` / vLLM's ``benchmark_serving.py`` results (``--save-result``).
 
 A flat JSON object. Keys ending in ``_ms`` are milliseconds (the unit is in the key name);
 throughputs are per second. p50 is ``p50_<m>_ms`` when requested, else ``median_<m>_ms``;
