@@ -87,6 +87,9 @@ SCENARIO ?= triton_vllm
 rehearse: testbed-build ## A scenario (SCENARIO=, default triton_vllm) end to end on the local stand-ins, ending in a benchmark report
 	$(PY) tools/rehearse.py --scenario $(SCENARIO)
 
+rehearse-all: testbed-build ## Every scenario of playbooks/scenarios.yml end to end with its full sweep, one after the other
+	$(PY) tools/rehearse.py --all
+
 rehearse-destroy: venv ## Tear the rehearsal of SCENARIO down
 	$(PY) tools/rehearse.py --scenario $(SCENARIO) --destroy
 

@@ -415,6 +415,9 @@ def main(argv=None):
     )
     parser.add_argument("--destroy", action="store_true", help="tear the rehearsal down and verify nothing is left")
     parser.add_argument(
+        "--all", action="store_true", help="rehearse every scenario of playbooks/scenarios.yml in turn (full sweeps)"
+    )
+    parser.add_argument(
         "--quick",
         metavar="C1,C2",
         help="shrink the sweep to these concurrencies with 2 x C requests each (same shape, for tests)",
@@ -423,6 +426,10 @@ def main(argv=None):
     forget_aws_environment()
     if args.destroy:
         return destroy(args.scenario)
+    if args.all:
+        failed = [name for name in names if rehearse(name) != 0]
+        say("rehearsed %d scenario(s); failed: %s" % (len(names), ", ".join(failed) or "none"))
+        return 1 if failed else 0
     bench_extra = None
     if args.quick:
         bench_extra = quick_sweep_vars(args.scenario, [int(c) for c in args.quick.split(",")], 2)
