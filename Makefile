@@ -12,7 +12,7 @@ SANITY_ROOT := build/sanity/ansible_collections/eks_llm/inference
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv collection-link lint sanity unit integration integration-aws integration-k8s \
+.PHONY: bench-gang help venv collection-link lint sanity unit integration integration-aws integration-k8s \
 	integration-bench molecule test rehearse rehearse-destroy testbed-build testbed-up testbed-down \
 	testbed-status bench bench-rehearsal clean
 
@@ -95,6 +95,9 @@ rehearse-destroy: venv ## Tear the rehearsal of SCENARIO down
 
 bench: venv ## Benchmark scripts (print measured ratios): parser speed
 	$(PY) benchmarks/parse_speed.py
+
+bench-gang: testbed-build ## Benchmark script: how soon lws_gang_wait returns after the last pod of a gang turns Ready
+	$(PY) benchmarks/lws_gang_notice.py
 
 bench-rehearsal: testbed-build ## Benchmark script: first vs second rehearsal converge time
 	$(PY) benchmarks/rehearsal_rerun.py
