@@ -38,6 +38,9 @@ notes:
   - Every AWS call is retried with jittered exponential backoff (up to 10 attempts) when AWS answers with
     a throttling error (C(Throttling), C(ThrottlingException), C(TooManyRequestsException),
     C(RequestLimitExceeded)); any other error fails the module at once, naming the AWS error code.
+  - The first pause is at most 3 seconds, doubling up to 60; the environment variable E(EKS_LLM_AWS_RETRY_DELAY)
+    on the machine that runs the module sets another first pause in seconds (the ceiling is 20 times it), for
+    tests that inject throttling.
 """
 
     OWNER = r"""

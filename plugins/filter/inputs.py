@@ -1,9 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, eks_llm.inference contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Find variables that look like a role's inputs but are not: ``eks_llm.inference.unknown_inputs``.
+"""Input checks for the opening's validation.
 
-Documentation lives in the YAML sidecar ``unknown_inputs.yml``.
+``eks_llm.inference.unknown_inputs`` finds variables that look like a role's inputs but are not;
+``eks_llm.inference.cidr_blocks_problems`` checks a list of IPv4 CIDR blocks (any prefix length).
+Documentation lives in the YAML sidecars ``unknown_inputs.yml`` and ``cidr_blocks_problems.yml``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -11,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import difflib
+import ipaddress
 
 from ansible.errors import AnsibleFilterError
 
@@ -38,8 +41,33 @@ def unknown_inputs(names, options, role):
     return messages
 
 
+def cidr_blocks_problems(values, var):
+    """Messages for every entry of ``values`` that is not an IPv4 block ``a.b.c.d/n`` without host bits.
+
+    Each message names ``var`` with the entry's index, the value and what is allowed; empty when all are fine.
+    A bare address (no ``/n``) is refused: AWS would read it as one host, which is rarely what was meant.
+    """
+    if isinstance(values, str) or not isinstance(values, (list, tuple)):
+        return ["%s must be a list of IPv4 CIDR blocks such as 203.0.113.0/24, got %r" % (var, values)]
+    messages = []
+    for index, value in enumerate(values):
+        where = "%s[%d] %r" % (var, index, value)
+        text = value if isinstance(value, str) else ""
+        if "/" not in text:
+            messages.append("%s is not an IPv4 CIDR block a.b.c.d/n (add the prefix length, e.g. /32 for one address)" % where)
+            continue
+        try:
+            net = ipaddress.IPv4Network(text.strip(), strict=False)
+        except ValueError as exc:
+            messages.append("%s is not an IPv4 CIDR block a.b.c.d/n: %s" % (where, exc))
+            continue
+        if str(net) != text.strip():
+            messages.append("%s has host bits set; the block is %s" % (where, net))
+    return messages
+
+
 class FilterModule(object):
     """eks_llm.inference input filters."""
 
     def filters(self):
-        return {"unknown_inputs": unknown_inputs}
+        return {"unknown_inputs": unknown_inputs, "cidr_blocks_problems": cidr_blocks_problems}

@@ -16,14 +16,21 @@ description:
   - Takes the normalized records of M(eks_llm.inference.benchmark_facts) (one per concurrency level) and writes
     into O(output_dir) a C(results.json) (C(metadata), C(records) by concurrency, C(headline), C(slo),
     C(warnings), C(published)), a C(report.md) (a table per concurrency, the throughput-latency curve, the
-    headline, the SLO evaluation and, when given, published seed numbers beside ours) and three PNG plots
-    (output tokens/s vs concurrency, TTFT and ITL p50/p99 vs concurrency, output tokens/s vs p99 latency,
-    the knee marked).
+    headline, the SLO evaluation, the cost of the serving nodes and, when given, published seed numbers beside
+    ours) and PNG figures at 150 dpi (output tokens/s vs concurrency; TTFT and ITL avg/p50/p99 vs concurrency,
+    one subplot each, only when the sweep streamed; output tokens/s vs p99 latency; serving replicas vs
+    concurrency when O(replicas) are given), the knee and the highest concurrency meeting O(slo) marked. The
+    concurrency axis is log2 when the sweep doubles. A figure a run no longer has (the TTFT/ITL figure of a
+    non-streaming run) is removed from O(output_dir).
   - "Headline: the highest concurrency that meets every objective of O(slo), its goodput (requests/s meeting
     every objective, counted per request when O(per_request) samples are given, otherwise approximated from the
     aggregate and labelled so), the peak throughput and the knee of the throughput-latency curve: the last
     point before the first step whose elasticity (relative throughput gain / relative p99 latency increase)
-    is below O(knee_threshold)."
+    is below O(knee_threshold). When no step falls below it, the report says there is no knee within the
+    sweep."
+  - "Cost: with O(serving_nodes), the nodes' on-demand list price per hour (the collection's price table,
+    its region and date named in the report) and the cost of one million output tokens at each concurrency
+    and at the highest concurrency meeting O(slo): $/hour / (output tokens/s * 3600) * 10^6."
   - Also checks O(slo) at O(slo_concurrencies) and returns the verdict in RV(slo_gate), so a play can gate on
     it without checking the objectives a second time.
   - Warns when a sweep ran without streaming (no TTFT/ITL measured).
@@ -80,6 +87,38 @@ options:
     description: Whether to render the PNG plots (matplotlib, Agg backend).
     type: bool
     default: true
+  serving_nodes:
+    description:
+      - The nodes the model server runs on, paid for at every concurrency (e.g. the GPU node group at its
+        desired size). Empty leaves the cost out of the report.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      instance_type:
+        description: EC2 instance type; it must have an on-demand price in the collection's price table.
+        type: str
+        required: true
+      count:
+        description: Number of nodes of that type.
+        type: int
+        required: true
+  replicas:
+    description:
+      - The serving replicas observed at each concurrency (e.g. the HPA's current replicas at the end of the
+        point). Stored as C(replicas) in the records and drawn as a replicas-vs-concurrency figure.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      concurrency:
+        description: A swept concurrency.
+        type: int
+        required: true
+      replicas:
+        description: Replicas serving at that concurrency.
+        type: int
+        required: true
 requirements:
   - matplotlib >= 3.5 (when O(plots=true))
 extends_documentation_fragment: [eks_llm.inference.benchmark, eks_llm.inference.benchmark.slo]
@@ -102,6 +141,9 @@ EXAMPLES = r"""
     metadata:
       scenario: triton_vllm
       instance_type: g4dn.xlarge
+    serving_nodes:
+      - instance_type: g4dn.xlarge
+        count: 4
     slo:
       ttft_ms_p99: 200
       itl_ms_p99: 50
@@ -120,6 +162,12 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+cost:
+  description:
+    - The serving nodes' cost (C(results.cost) of C(results.json)); empty when O(serving_nodes) is empty.
+    - A top-level copy because Ansible renames a module's C(results) key in a task's registered result.
+  returned: always
+  type: dict
 results:
   description: The document written to C(results.json).
   returned: always
@@ -151,6 +199,15 @@ results:
       description: O(published) as given, or V(null).
       returned: always
       type: dict
+    cost:
+      description:
+        - V(null) without O(serving_nodes). Otherwise C(price_region), C(price_date), C(pricing),
+          C(serving_nodes) (C(instance_type), C(count), C(usd_per_hour_each), C(usd_per_hour)),
+          C(usd_per_hour) (all serving nodes), C(per_concurrency) (C(concurrency), C(output_token_throughput_tps),
+          C(usd_per_hour), C(usd_per_million_output_tokens)) and C(at_max_concurrency_meeting_slo) (the entry of
+          that concurrency, or V(null)).
+      returned: always
+      type: dict
 headline:
   description: Headline numbers of the sweep.
   returned: always
@@ -163,7 +220,7 @@ headline:
     slo_monotonic: true
     peak_output_token_throughput_tps: 3076.65
     peak_concurrency: 128
-    knee: {concurrency: 64, threshold: 1.0, reason: "step 64 -> 128: ..."}
+    knee: {concurrency: 64, within_sweep: true, threshold: 1.0, reason: "step 64 -> 128: ..."}
 sweep_warnings:
   description: Warnings about the sweep (non-streaming runs, failed requests); also emitted as task warnings.
   returned: always
@@ -176,7 +233,9 @@ files:
   elements: str
   sample: [/tmp/bench/results.json, /tmp/bench/report.md, /tmp/bench/throughput_vs_concurrency.png]
 changed_files:
-  description: The subset of RV(files) whose content changed (or would change in check mode).
+  description:
+    - The subset of RV(files) whose content changed (or would change in check mode), plus figures of an
+      earlier report that this one no longer has, removed (or that would be removed in check mode).
   returned: always
   type: list
   elements: str
@@ -203,8 +262,13 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.analysis import build_results, to_json
 from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.errors import BenchmarkReportError
-from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.render import render_markdown, render_plots
+from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.render import (
+    ALL_PLOT_FILES,
+    render_markdown,
+    render_plots,
+)
 from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark.slo import gate
+from ansible_collections.eks_llm.inference.plugins.module_utils.prices import PriceError, sweep_cost
 
 try:
     import matplotlib  # noqa: F401 pylint: disable=unused-import
@@ -228,7 +292,42 @@ def argument_spec():
         per_request=dict(type="list", elements="dict", default=[]),
         knee_threshold=dict(type="float", default=1.0),
         plots=dict(type="bool", default=True),
+        serving_nodes=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(instance_type=dict(type="str", required=True), count=dict(type="int", required=True)),
+        ),
+        replicas=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(concurrency=dict(type="int", required=True), replicas=dict(type="int", required=True)),
+        ),
     )
+
+
+def with_replicas(records, observed):
+    """Copies of ``records`` carrying ``replicas`` from ``observed`` ([{concurrency, replicas}])."""
+    by_concurrency = {}
+    for entry in observed or []:
+        if entry["concurrency"] in by_concurrency:
+            raise BenchmarkReportError("replicas holds concurrency %d twice" % entry["concurrency"])
+        by_concurrency[entry["concurrency"]] = entry["replicas"]
+    swept = set(r.get("concurrency") for r in records)
+    unknown = sorted(set(by_concurrency) - swept)
+    if unknown:
+        raise BenchmarkReportError(
+            "replicas names concurrencies %s that have no record; swept concurrencies: %s"
+            % (unknown, sorted(c for c in swept if c is not None))
+        )
+    out = []
+    for record in records:
+        record = dict(record)
+        if record.get("concurrency") in by_concurrency:
+            record["replicas"] = by_concurrency[record["concurrency"]]
+        out.append(record)
+    return out
 
 
 def samples_by_concurrency(entries):
@@ -268,7 +367,7 @@ def plan_report(params):
     """(results, slo gate, {path: bytes}) for the given module parameters; nothing is written."""
     check_sweep(params["records"], params["concurrencies"])
     built = build_results(
-        params["records"],
+        with_replicas(params["records"], params["replicas"]),
         metadata=params["metadata"],
         slo=params["slo"],
         published=params["published"],
@@ -276,12 +375,18 @@ def plan_report(params):
         knee_threshold=params["knee_threshold"],
     )
     verdict = gate(built["records"], built["slo"]["objectives"], params["slo_concurrencies"])
+    try:
+        built["cost"] = sweep_cost(
+            params["serving_nodes"], built["records"], built["headline"]["max_concurrency_meeting_slo"]
+        )
+    except PriceError as exc:
+        raise BenchmarkReportError("Failed to price the serving nodes (serving_nodes): %s" % exc)
     text = to_json(built)
     results = json.loads(text)  # JSON-safe (infinite elasticities become strings)
     out = params["output_dir"]
     contents = {
         os.path.join(out, "results.json"): text.encode("utf-8"),
-        os.path.join(out, "report.md"): render_markdown(results).encode("utf-8"),
+        os.path.join(out, "report.md"): render_markdown(results, params["plots"]).encode("utf-8"),
     }
     if params["plots"]:
         for name, data in render_plots(results).items():
@@ -301,6 +406,14 @@ def write_report(module):
     params = module.params
     results, verdict, contents = plan_report(params)
     changed_files = [path for path in sorted(contents) if _differs(path, contents[path])]
+    stale = [
+        path
+        for path in (os.path.join(params["output_dir"], name) for name in ALL_PLOT_FILES)
+        if path not in contents and os.path.exists(path)
+    ]
+    if stale and not module.check_mode:
+        for path in stale:
+            os.remove(path)
     if changed_files and not module.check_mode:
         try:
             os.makedirs(params["output_dir"], exist_ok=True)
@@ -313,12 +426,13 @@ def write_report(module):
             module.set_mode_if_different(tmp, "0644", False)
             os.replace(tmp, path)
     return dict(
-        changed=bool(changed_files),
+        changed=bool(changed_files or stale),
         results=results,
         headline=results["headline"],
+        cost=results.get("cost") or {},
         sweep_warnings=results["warnings"],
         files=sorted(contents),
-        changed_files=changed_files,
+        changed_files=sorted(changed_files + stale),
         slo_gate=verdict,
     )
 

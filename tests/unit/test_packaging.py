@@ -4,6 +4,7 @@ installed copy; what ships refers only to what ships; the execution-environment 
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -78,6 +79,31 @@ def test_development_files_do_not_ship(installed):
         names = tar.getnames()
     assert not [n for n in names if n.split("/")[0] in ("tools", "molecule", "tests", "benchmarks", ".ci", "build")]
     assert "LICENSE" in names
+
+
+# References to things that are not in the tarball (development files, the project's shared material).
+# tools/fill_template.py is the TensorRT-LLM backend repository's own script, which the engine build runs.
+UNSHIPPED_REFERENCE = re.compile(
+    r"(?<![\w./-])(tools/(?!fill_template\.py)|molecule/|tests/|benchmarks/|\.ci/|Makefile|CONTRIBUTING\.md|\.\./shared|/work/shared"
+    r"|inventories/rehearsal|\bmake (?:test|rehearse|venv|lint|unit|sanity|molecule|integration|bench)\b)"
+)
+
+
+def test_what_ships_refers_only_to_what_ships(installed):
+    """A user of the installed collection never reads a pointer to a file it does not have."""
+    root = installed["root"]
+    found = []
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(dirpath, name)
+            rel = os.path.relpath(path, root)
+            if rel in ("MANIFEST.json", "FILES.json", "LICENSE") or name.endswith((".png", ".tar.gz")):
+                continue
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                for number, line in enumerate(handle, 1):
+                    if UNSHIPPED_REFERENCE.search(line):
+                        found.append("%s:%d: %s" % (rel, number, line.strip()[:120]))
+    assert found == [], "shipped files point at files that do not ship:\n" + "\n".join(found)
 
 
 def test_galaxy_metadata_has_no_placeholders_and_a_matching_licence():

@@ -92,7 +92,7 @@ def test_every_switched_off_path_is_listed():
 
 
 def test_every_listed_covering_test_exists():
-    gone = [ref for tests, _ in COVERAGE.values() for ref in tests if not _test_exists(ref)]
+    gone = [ref for tests, _gap in COVERAGE.values() for ref in tests if not _test_exists(ref)]
     assert gone == []
 
 

@@ -24,7 +24,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-# The ownership tag every AWS resource of the collection carries (CONTRIBUTING.md, design.md).
+# The ownership tag every AWS resource of the collection carries.
 OWNER_TAG_KEY = "eks_llm.inference/cluster"
 
 # Error codes AWS answers when a caller is throttled: retried with jittered backoff by every call, and

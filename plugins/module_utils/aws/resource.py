@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import traceback
 
 try:
@@ -38,10 +39,44 @@ from ansible_collections.eks_llm.inference.plugins.module_utils.aws.common impor
 )
 from ansible_collections.eks_llm.inference.plugins.module_utils.aws.waiter import wait_for
 
+# The backoff of every AWS call on a throttling error: up to RETRIES attempts (the first call included), the
+# n-th retry after a random pause of at most min(delay * 2 ** (n - 1), MAX_DELAY_FACTOR * delay) seconds
+# (amazon.aws AWSRetry.jittered_backoff). ``delay`` is RETRY_DELAY (3 s, so at most 60 s between two attempts)
+# unless the environment variable named by RETRY_DELAY_ENV sets another positive number of seconds on the
+# machine that runs the module, for example EKS_LLM_AWS_RETRY_DELAY=0.1 in tests that answer calls with
+# throttling errors on purpose and must not wait minutes. Anything else in it fails the module.
+RETRIES = 10
+RETRY_DELAY = 3
+MAX_DELAY_FACTOR = 20
+RETRY_DELAY_ENV = "EKS_LLM_AWS_RETRY_DELAY"
 
-def retry_decorator():
-    """Jittered exponential backoff (3 s doubling up to 60 s, 10 attempts) on the throttling codes."""
-    return AWSRetry.jittered_backoff(retries=10, delay=3, max_delay=60, catch_extra_error_codes=list(THROTTLING_CODES))
+
+def retry_delay(environ=None):
+    """The first backoff delay in seconds: RETRY_DELAY, or the positive number in $EKS_LLM_AWS_RETRY_DELAY."""
+    text = (os.environ if environ is None else environ).get(RETRY_DELAY_ENV, "").strip()
+    if not text:
+        return RETRY_DELAY
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        raise AwsModuleError(
+            "%s must be a positive number of seconds (the first retry delay on throttling), got %r; "
+            "unset it to use the default of %s s" % (RETRY_DELAY_ENV, text, RETRY_DELAY)
+        )
+    return value
+
+
+def retry_decorator(environ=None):
+    """Jittered exponential backoff on the throttling codes (3 s doubling up to 60 s, 10 attempts by default).
+
+    See RETRIES, RETRY_DELAY, MAX_DELAY_FACTOR and RETRY_DELAY_ENV.
+    """
+    delay = retry_delay(environ)
+    return AWSRetry.jittered_backoff(
+        retries=RETRIES, delay=delay, max_delay=delay * MAX_DELAY_FACTOR, catch_extra_error_codes=list(THROTTLING_CODES)
+    )
 
 
 def retrying(client):
@@ -223,6 +258,11 @@ def finish(module, operation):
 def run_module(resource_class, argument_spec, **module_kwargs):
     """The ``main()`` of every module: AnsibleAWSModule, clients with retries, reconcile, report."""
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, **module_kwargs)
-    clients = dict((service, module.client(service, retry_decorator=retry_decorator())) for service in resource_class.SERVICES)
-    resource = resource_class(clients, module.params, module.check_mode, region=module.region)
-    finish(module, resource.run)
+    try:
+        decorator = retry_decorator()
+    except AwsModuleError as exc:
+        module.fail_json(msg=exc.msg)
+    else:
+        clients = dict((service, module.client(service, retry_decorator=decorator)) for service in resource_class.SERVICES)
+        resource = resource_class(clients, module.params, module.check_mode, region=module.region)
+        finish(module, resource.run)

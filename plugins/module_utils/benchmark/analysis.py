@@ -22,7 +22,9 @@ roles/benchmark/README.md):
   p99 request latency (avg when p99 is missing). A step that does not increase latency has
   infinite elasticity; one that does not increase throughput has elasticity <= 0. The knee is the
   last point before the first step whose elasticity is below ``knee_threshold`` (default 1.0:
-  past the knee each extra percent of latency buys less than one percent of throughput).
+  past the knee each extra percent of latency buys less than one percent of throughput). When no step
+  falls below the threshold (or the sweep has one point) there is no knee within the sweep:
+  ``within_sweep`` is false and ``concurrency`` names the last point, where throughput was still scaling.
 
 The SLO given to these functions is validated (``slo.validate_slo``) by ``build_results`` only.
 """
@@ -50,8 +52,9 @@ def latency_for_knee(record):
 def knee(records, threshold=DEFAULT_KNEE_THRESHOLD):
     """The knee of the throughput-latency curve (see module docstring); None without usable points.
 
-    Returns ``{"concurrency", "index", "threshold", "elasticities", "reason"}`` where
-    ``elasticities`` holds one entry per step (``null`` = infinite, written as a string in JSON).
+    Returns ``{"concurrency", "within_sweep", "output_token_throughput_tps", "latency_ms", "latency_metric",
+    "threshold", "steps", "reason"}`` where ``steps`` holds one entry per step (an infinite elasticity is
+    written as the string ``"inf"`` in JSON).
     """
     points = [
         r
@@ -94,9 +97,12 @@ def knee(records, threshold=DEFAULT_KNEE_THRESHOLD):
                 elasticity,
                 threshold,
             )
+    if len(points) == 1:
+        reason = "one point: no step to measure"
     point = points[knee_index]
     return {
         "concurrency": point.get("concurrency"),
+        "within_sweep": knee_index < len(points) - 1,
         "output_token_throughput_tps": point["output_token_throughput_tps"],
         "latency_ms": latency_for_knee(point),
         "latency_metric": (

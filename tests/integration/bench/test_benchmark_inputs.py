@@ -40,6 +40,18 @@ GOOD_SWEEP = {"concurrency": [1, 2], "input_tokens_mean": 16, "output_tokens_mea
             {"benchmark_slo_concurrencies": [64]},
             ["benchmark_slo_concurrencies [64] are not in benchmark_sweep.concurrency [1, 2]"],
         ),
+        (
+            # production with the test step on but its client unset: refused before any Kubernetes call
+            {
+                "benchmark_mode": "production",
+                "benchmark_tool": "aiperf",
+                "benchmark_kubeconfig": "/nonexistent/kubeconfig",
+                "benchmark_test_enabled": True,
+                "benchmark_test_image": "python:latest",
+                "benchmark_test_prompts": ["Hello"],
+            },
+            ["benchmark_test_enabled needs a pinned benchmark_test_image", "got 'python:latest'", "benchmark_test_client_url"],
+        ),
     ],
 )
 def test_bad_input_fails_before_anything_runs(tmp_path, overrides, expected):

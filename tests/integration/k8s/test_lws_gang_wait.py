@@ -107,7 +107,7 @@ def gang_wait(kubeconfig, check=False, **args):
     if check:
         cmd.append("--check")
     began = time.monotonic()
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     wall = time.monotonic() - began
     try:
         out = json.loads(proc.stdout)

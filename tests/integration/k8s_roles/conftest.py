@@ -1,7 +1,8 @@
 """Fixtures for role tests against the local test cluster (kwok nodes, real control plane) and moto.
 
-Both are stand-ins: tools/testbed (upstream kube-apiserver/scheduler/controller-manager with kwok fake
-EKS nodes) for Kubernetes and a moto server for AWS. Nothing here reaches AWS or a chart repository.
+All are stand-ins: tools/testbed (upstream kube-apiserver/scheduler/controller-manager with kwok fake
+EKS nodes) for Kubernetes, a moto server for AWS, and the stand-in chart repository (tools/rehearsal/charts.py)
+for the charts' repositories. Nothing here reaches AWS or a public chart repository.
 """
 
 import os
@@ -11,6 +12,8 @@ import pytest
 
 # the one moto session fixture, shared with the AWS tests
 from tests.integration.aws.conftest import moto_server  # noqa: F401  pylint: disable=unused-import
+from tools.rehearsal import charts
+from tools.testbed import runtime
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
@@ -44,7 +47,10 @@ def role_env(moto_server, testbed_kubeconfig):  # noqa: F811  (the fixture impor
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_FORCE_COLOR": "0",
             "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-            "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+            # the stand-in chart repository (molecule scenarios that install charts read it) and the test
+            # cluster's pinned helm and kubectl
+            "EKS_LLM_CHART_REPO": charts.serve(),
+            "PATH": os.pathsep.join([runtime.bin_dir(), os.path.dirname(sys.executable), env.get("PATH", "")]),
         }
     )
     return env

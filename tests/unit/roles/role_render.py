@@ -6,6 +6,7 @@ roles use (``lookup('ansible.builtin.template', ...) | from_yaml``).
 """
 
 import os
+import sys
 
 import yaml
 from ansible.parsing.dataloader import DataLoader
@@ -21,6 +22,9 @@ _PLUGINS_READY = False
 def _init_plugins():
     global _PLUGINS_READY
     if not _PLUGINS_READY:
+        # Tests that imported the collection as a plain package first would hide its plugins from the loader.
+        for name in [m for m in sys.modules if m == "ansible_collections" or m.startswith("ansible_collections.")]:
+            del sys.modules[name]
         init_plugin_loader([os.path.join(REPO_ROOT, "build", "collections")])
         _PLUGINS_READY = True
 

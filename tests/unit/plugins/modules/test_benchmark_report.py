@@ -116,17 +116,19 @@ def test_slo_check_module_both_ways(module_exits):
 
 
 def test_report_module_checks_the_slo_once_and_returns_the_gate(tmp_path, module_exits, monkeypatch):
-    from ansible_collections.eks_llm.inference.plugins.module_utils.benchmark import analysis, slo
+    # the namespaces of the module_utils the module itself runs (another test may have re-imported the collection)
+    analysis = benchmark_report.build_results.__globals__
+    slo = analysis["evaluate_record"].__globals__
 
     calls = []
-    real = slo.validate_slo
+    real = slo["validate_slo"]
 
     def counting(*args, **kwargs):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(slo, "validate_slo", counting)
-    monkeypatch.setattr(analysis, "validate_slo", counting)
+    monkeypatch.setitem(slo, "validate_slo", counting)
+    monkeypatch.setitem(analysis, "validate_slo", counting)
     args = {
         "records": RECORDS,
         "output_dir": str(tmp_path),
@@ -190,3 +192,56 @@ def test_report_module_counts_goodput_from_per_request_samples(tmp_path, module_
     assert head["goodput_rps"] == pytest.approx(18.0)
     kind, result = _run(benchmark_report, dict(args, per_request=per_request * 2))
     assert kind is FailJson and "two runs at concurrency 8" in result["msg"]
+
+
+def test_report_module_prices_the_serving_nodes(tmp_path, module_exits):
+    # 2 x g5.8xlarge at $2.448/h (AWS on-demand list price, us-east-1) = $4.896/h.
+    # c=4: 75 * 4 = 300 tok/s -> 1,080,000 tok/h -> 4.896 / 1.08 = $4.5333 per million output tokens.
+    # SLO ttft p99 <= 48: p99 TTFT 44 (c=2), 46 (c=4) pass, 50 (c=8) fails -> the headline cost is c=4's.
+    args = {
+        "records": RECORDS,
+        "output_dir": str(tmp_path),
+        "slo": {"ttft_ms_p99": 48},
+        "serving_nodes": [{"instance_type": "g5.8xlarge", "count": 2}],
+    }
+    kind, result = _run(benchmark_report, args)
+    assert kind is ExitJson
+    cost = result["results"]["cost"]
+    assert cost["usd_per_hour"] == pytest.approx(4.896)
+    assert cost["at_max_concurrency_meeting_slo"]["concurrency"] == 4
+    assert cost["at_max_concurrency_meeting_slo"]["usd_per_million_output_tokens"] == pytest.approx(4.5333, abs=1e-4)
+    report = (tmp_path / "report.md").read_text()
+    assert "2 \u00d7 g5.8xlarge at $2.448/h = **$4.896 per hour**" in report
+    assert json.loads((tmp_path / "results.json").read_text())["cost"]["usd_per_hour"] == pytest.approx(4.896)
+    kind, result = _run(benchmark_report, dict(args, serving_nodes=[{"instance_type": "x9.huge", "count": 1}]))
+    assert kind is FailJson and "Failed to price the serving nodes" in result["msg"] and "x9.huge" in result["msg"]
+
+
+def test_report_module_drops_the_ttft_figure_of_a_non_streaming_run(tmp_path, module_exits):
+    out = tmp_path / "out"
+    _run(benchmark_report, {"records": RECORDS, "output_dir": str(out)})
+    assert (out / "ttft_itl_vs_concurrency.png").exists()
+    flat = [dict(r, ttft_ms={"avg": None, "p50": None, "p90": None, "p99": None},
+                 itl_ms={"avg": None, "p50": None, "p90": None, "p99": None}) for r in RECORDS]
+    kind, result = _run(benchmark_report, {"records": flat, "output_dir": str(out), "_ansible_check_mode": True})
+    assert kind is ExitJson and str(out / "ttft_itl_vs_concurrency.png") in result["changed_files"]
+    assert (out / "ttft_itl_vs_concurrency.png").exists()  # check mode removes nothing
+    kind, result = _run(benchmark_report, {"records": flat, "output_dir": str(out)})
+    assert kind is ExitJson and result["changed"] is True
+    assert not (out / "ttft_itl_vs_concurrency.png").exists()
+    assert "ttft_itl_vs_concurrency.png" not in (out / "report.md").read_text()
+    kind, again = _run(benchmark_report, {"records": flat, "output_dir": str(out)})
+    assert again["changed"] is False
+
+
+def test_report_module_draws_replicas_when_given(tmp_path, module_exits):
+    replicas = [{"concurrency": 2, "replicas": 1}, {"concurrency": 4, "replicas": 1}, {"concurrency": 8, "replicas": 2}]
+    kind, result = _run(benchmark_report, {"records": RECORDS, "output_dir": str(tmp_path), "replicas": replicas})
+    assert kind is ExitJson
+    assert [r["replicas"] for r in result["results"]["records"]] == [1, 1, 2]
+    assert (tmp_path / "replicas_vs_concurrency.png").exists()
+    kind, result = _run(
+        benchmark_report,
+        {"records": RECORDS, "output_dir": str(tmp_path), "replicas": [{"concurrency": 3, "replicas": 1}]},
+    )
+    assert kind is FailJson and "replicas names concurrencies [3]" in result["msg"]

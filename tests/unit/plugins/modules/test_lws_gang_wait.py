@@ -86,9 +86,12 @@ class FakeCore:
         return self._answer("all_pods", self.all_pods)
 
 
+_SEED_LWS = object()  # FakeCustom's default: the seed LeaderWorkerSet (None means "not there")
+
+
 class FakeCustom:
-    def __init__(self, lws=LWS_OBJ, appear_after=0):
-        self.lws = lws
+    def __init__(self, lws=_SEED_LWS, appear_after=0):
+        self.lws = LWS_OBJ if lws is _SEED_LWS else lws
         self.appear_after = appear_after
         self.gets = 0
 
