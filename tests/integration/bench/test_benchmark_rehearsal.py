@@ -114,7 +114,10 @@ def test_throughput_follows_concurrency_below_max_batch(rehearsal):
     tps = dict((r["concurrency"], r["output_token_throughput_tps"]) for r in rehearsal["results"]["records"])
     for low, high in zip(CONCURRENCY, CONCURRENCY[1:]):
         ratio = tps[high] / tps[low]
-        assert 1.6 <= ratio <= 2.4, "tokens/s c=%s -> c=%s ratio %.2f" % (low, high, ratio)
+        # Hard above: with fixed simulated latencies and free batch slots, doubling the concurrency can at most
+        # double the tokens/s (2.2 leaves room for the sweep's window edges). Generous below: on a loaded 2-core
+        # machine the client's own overhead grows with concurrency, but tokens/s must still clearly grow.
+        assert 1.3 <= ratio <= 2.2, "tokens/s c=%s -> c=%s ratio %.2f" % (low, high, ratio)
 
 
 def test_report_and_plots(rehearsal):

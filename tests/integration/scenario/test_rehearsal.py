@@ -198,6 +198,9 @@ def test_second_converge_changes_nothing(rehearsal):
 
 
 def test_destroy_leaves_nothing(rehearsal):
+    # a destroy.json of an earlier run must not answer for this one
+    if os.path.exists(os.path.join(OUT, "destroy.json")):
+        os.unlink(os.path.join(OUT, "destroy.json"))
     proc = _rehearse("--destroy")
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
     with open(os.path.join(OUT, "destroy.json")) as handle:
