@@ -139,7 +139,7 @@ def test_report_and_plots(rehearsal):
         assert float(row["TTFT p99 (ms)"]) == pytest.approx(record["ttft_ms"]["p99"], abs=0.006)
         assert float(row["ITL avg (ms)"]) == pytest.approx(record["itl_ms"]["avg"], abs=0.006)
         assert float(row["Latency p99 (ms)"]) == pytest.approx(record["request_latency_ms"]["p99"], abs=0.006)
-        assert int(row["Requests"]) == record["request_count"]
+        assert int(row["Requests (count)"]) == record["request_count"]
     head = results["headline"]
     assert head["knee"]["concurrency"] in CONCURRENCY
     peak = max(results["records"], key=lambda r: r["output_token_throughput_tps"])
