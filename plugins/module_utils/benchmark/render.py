@@ -424,6 +424,19 @@ def is_doubling(values):
     return len(ordered) >= 2 and ordered[0] > 0 and all(b == 2 * a for a, b in zip(ordered, ordered[1:]))
 
 
+def _plot_seed(ax, concurrencies, values, linestyle="--", label="seed (published)"):
+    """The seed's published points (orange squares) beside ours; nothing when the seed published none."""
+    if any(v is not None for v in values):
+        ax.plot(
+            concurrencies,
+            [float("nan") if v is None else v for v in values],
+            marker="s",
+            linestyle=linestyle,
+            color="tab:orange",
+            label=label,
+        )
+
+
 def _concurrency_axis(ax, values):
     """Log2 x axis for a doubling sweep (ticks at the swept values), linear otherwise."""
     from matplotlib.ticker import FixedLocator, NullLocator
@@ -531,14 +544,7 @@ def build_figures(results):
         fig, ax = plt.subplots(figsize=FIGURE_SIZE, layout="constrained")
         ax.plot(conc, nan(tps), marker="o", color="tab:blue", linewidth=2, label="ours")
         if pub:
-            ax.plot(
-                pub_conc,
-                nan([seed_number(p.get("output_token_throughput_tps"))[0] for p in pub]),
-                marker="s",
-                linestyle="--",
-                color="tab:orange",
-                label="seed (published)",
-            )
+            _plot_seed(ax, pub_conc, [seed_number(p.get("output_token_throughput_tps"))[0] for p in pub])
         if slo_c is not None:
             ax.axvline(slo_c, color="tab:green", linestyle="--", linewidth=1.2, zorder=1)
         mark_knee_and_slo(ax, lambda r: r.get("concurrency"), lambda r: r.get("output_token_throughput_tps"))
@@ -567,15 +573,7 @@ def build_figures(results):
                     if any(v is not None for v in values):
                         ax.plot(conc, nan(values), marker=marker, linestyle=style, color=color, label="ours %s" % stat)
                 seed_values = [seed_number(p.get(seed_key))[0] for p in pub]
-                if any(v is not None for v in seed_values):
-                    ax.plot(
-                        pub_conc,
-                        nan(seed_values),
-                        marker="s",
-                        linestyle="-.",
-                        color="tab:orange",
-                        label="seed avg (published)",
-                    )
+                _plot_seed(ax, pub_conc, seed_values, linestyle="-.", label="seed avg (published)")
                 _concurrency_axis(ax, all_conc)
                 ax.set_ylabel("%s (ms)" % label)
                 ax.set_ylim(bottom=0)
@@ -617,15 +615,7 @@ def build_figures(results):
             fig, ax = plt.subplots(figsize=FIGURE_SIZE, layout="constrained")
             ax.plot(conc, nan([r.get("replicas") for r in records]), marker="o", color="tab:blue", label="ours")
             seed_replicas = [seed_number(p.get("replicas"))[0] for p in pub]
-            if any(v is not None for v in seed_replicas):
-                ax.plot(
-                    pub_conc,
-                    nan(seed_replicas),
-                    marker="s",
-                    linestyle="--",
-                    color="tab:orange",
-                    label="seed (published)",
-                )
+            _plot_seed(ax, pub_conc, seed_replicas)
             _concurrency_axis(ax, all_conc)
             ax.set_ylabel("serving replicas (count)")
             ax.set_ylim(bottom=0)
