@@ -43,13 +43,9 @@ _raw:
   elements: dict
 """
 
-import os
-
-import yaml
-from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
+from ansible_collections.eks_llm.inference.plugins.plugin_utils.role_specs import main_options
 
 
 def _without_defaults(options):
@@ -68,12 +64,6 @@ class LookupModule(LookupBase):
         keep_defaults = self.get_option("defaults")
         specs = []
         for role in terms:
-            path = os.path.join(ROLES_DIR, str(role), "meta", "argument_specs.yml")
-            if not os.path.exists(path):
-                known = sorted(name for name in os.listdir(ROLES_DIR) if not name.startswith("."))
-                raise AnsibleLookupError("role %s is not a role of eks_llm.inference (roles: %s)" % (role, ", ".join(known)))
-            with open(path) as handle:
-                spec = yaml.safe_load(handle) or {}
-            options = spec.get("argument_specs", {}).get("main", {}).get("options", {})
+            options = main_options(role)
             specs.append(options if keep_defaults else _without_defaults(options))
         return specs

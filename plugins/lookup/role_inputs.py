@@ -40,24 +40,10 @@ _raw:
   elements: dict
 """
 
-import os
-
-import yaml
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
-
-
-def role_options(role):
-    """The option names of a role's main entry point."""
-    path = os.path.join(ROLES_DIR, str(role), "meta", "argument_specs.yml")
-    if not os.path.exists(path):
-        known = sorted(name for name in os.listdir(ROLES_DIR) if not name.startswith("."))
-        raise AnsibleLookupError("role %s is not a role of eks_llm.inference (roles: %s)" % (role, ", ".join(known)))
-    with open(path) as handle:
-        spec = yaml.safe_load(handle) or {}
-    return list(spec.get("argument_specs", {}).get("main", {}).get("options", {}))
+from ansible_collections.eks_llm.inference.plugins.plugin_utils.role_specs import main_options
 
 
 class LookupModule(LookupBase):
@@ -68,7 +54,7 @@ class LookupModule(LookupBase):
         for role in terms:
             values = {}
             problems = []
-            for name in role_options(role):
+            for name in main_options(role):
                 if name not in variables:
                     continue
                 try:

@@ -29,6 +29,15 @@ def _init_plugins():
         _PLUGINS_READY = True
 
 
+def trusted(value):
+    """Nested strings of a vars file are templates to Ansible (RoleRenderer trusts only top-level strings)."""
+    if isinstance(value, dict):
+        return {k: trusted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [trusted(v) for v in value]
+    return trust_as_template(value) if isinstance(value, str) else value
+
+
 class RoleRenderer:
     def __init__(self, role, extra_vars=None):
         _init_plugins()

@@ -13,9 +13,8 @@ import re
 
 import pytest
 import yaml
-from ansible.template import trust_as_template
 
-from tests.unit.roles.role_render import REPO_ROOT, RoleRenderer
+from tests.unit.roles.role_render import REPO_ROOT, RoleRenderer, trusted
 
 SCENARIOS_MD = os.path.join(os.path.dirname(REPO_ROOT), "shared", "specs", "scenarios.md")
 SCENARIO_FILE = os.path.join(REPO_ROOT, "group_vars", "scenario_triton_vllm.yml")
@@ -43,15 +42,6 @@ SEED = {
 }
 
 
-def _trusted(value):
-    """Nested strings of a vars file are templates to Ansible (RoleRenderer trusts only top-level strings)."""
-    if isinstance(value, dict):
-        return {k: _trusted(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_trusted(v) for v in value]
-    return trust_as_template(value) if isinstance(value, str) else value
-
-
 def scenario_vars(**overrides):
     """What a play of scenario triton_vllm sees: group_vars/all.yml (when present), the scenario file, and an
     inventory's collection-wide values (inventories/aws: cluster eks-llm in us-west-2)."""
@@ -64,7 +54,7 @@ def scenario_vars(**overrides):
     variables.update({"eks_llm_cluster_name": "eks-llm", "eks_llm_region": "us-west-2"})
     variables.setdefault("eks_llm_log_group", "/aws/eks/{{ eks_llm_cluster_name }}/workload")
     variables.update(overrides)
-    return {k: _trusted(v) for k, v in variables.items()}
+    return {k: trusted(v) for k, v in variables.items()}
 
 
 @pytest.fixture(scope="module")

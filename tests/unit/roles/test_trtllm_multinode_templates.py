@@ -14,9 +14,8 @@ import sys
 
 import pytest
 import yaml
-from ansible.template import trust_as_template
 
-from tests.unit.roles.role_render import REPO_ROOT, RoleRenderer
+from tests.unit.roles.role_render import REPO_ROOT, RoleRenderer, trusted
 
 SCENARIOS_MD = os.path.join(os.path.dirname(REPO_ROOT), "shared", "specs", "scenarios.md")
 SCENARIO_FILE = os.path.join(REPO_ROOT, "group_vars", "scenario_trtllm_multinode.yml")
@@ -118,14 +117,6 @@ def renderer(**overrides):
     return RoleRenderer("trtllm_multinode", scenario_vars(**overrides))
 
 
-def _trusted(value):
-    if isinstance(value, dict):
-        return {k: _trusted(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_trusted(v) for v in value]
-    return trust_as_template(value) if isinstance(value, str) else value
-
-
 def _scenario():
     with open(SCENARIO_FILE, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
@@ -145,7 +136,7 @@ def scenario_vars(**overrides):
         vpc_eks_outputs={"efs_id": EFS_ID}, role_path=os.path.join(REPO_ROOT, "roles", "trtllm_multinode"),
     )
     variables.update(overrides)
-    return {k: _trusted(v) for k, v in variables.items()}
+    return {k: trusted(v) for k, v in variables.items()}
 
 
 @pytest.fixture(scope="module")

@@ -11,28 +11,12 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.eks_llm.inference.plugins.modules import benchmark_report, benchmark_slo_check
-
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
+from tests.support.module_exits import ExitJson, FailJson, patch_module_exits
 
 
 @pytest.fixture
 def module_exits(monkeypatch):
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, **kwargs):
-        raise FailJson(kwargs)
-
-    from ansible.module_utils import basic
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+    patch_module_exits(monkeypatch)
 
 
 RECORDS = [

@@ -11,12 +11,12 @@ import functools
 import json
 
 import pytest
-from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 from kubernetes.client.rest import ApiException
 
 from ansible_collections.eks_llm.inference.plugins.module_utils import lws_gang
 from ansible_collections.eks_llm.inference.plugins.modules import lws_gang_wait
+from tests.support.module_exits import ExitJson, FailJson, patch_module_exits
 from tests.unit.plugins.module_utils.test_lws_gang import EFA_MESSAGE, event, node, pod
 
 LWS = "leaderworkerset-sample"
@@ -369,14 +369,6 @@ def test_check_mode_missing_lws():
 # ------------------------------------------------------------------- main()
 
 
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
 @pytest.fixture()
 def fake_cluster(monkeypatch):
     """main() over the fakes: get_api_client, CoreV1Api, CustomObjectsApi and Watch patched."""
@@ -412,14 +404,7 @@ def fake_cluster(monkeypatch):
     monkeypatch.setattr(lws_gang_wait, "GangWatcher",
                         functools.partial(lws_gang_wait.GangWatcher, clock=clock, sleep=clock.sleep))
 
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, **kwargs):
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+    patch_module_exits(monkeypatch)
     return state
 
 
